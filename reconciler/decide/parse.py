@@ -1,0 +1,212 @@
+"""From the files of a repository to a `DeclaredState`, or every problem with it at once.
+
+The story: place each file in the layout, parse its YAML within the limits, check each document's
+kind and schema, build the model values, find duplicates, then run the cross-document rules.
+A file the reader could not read (too large, a symlink leaving the repository) arrives with the
+reason instead of bytes and is reported like any other problem. Pure module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from reconciler.decide import construct, layout, validation
+from reconciler.decide.construct import Declared
+from reconciler.decide.documents import Document, Limits, parse_yaml
+from reconciler.decide.model import (
+    NAME_PATTERN,
+    Assignment,
+    Connector,
+    Core,
+    CoreAction,
+    DeclaredState,
+    DeployAll,
+    Kind,
+    Origin,
+    Pipeline,
+    Query,
+    Settings,
+    Stream,
+    Task,
+)
+from reconciler.decide.schemas import schema_problems
+from reconciler.errors import DeclarationError, Problem
+
+_NAME = re.compile(NAME_PATTERN)
+_T = TypeVar("_T", bound=Any)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFile:
+    """One candidate file as a reader found it: its bytes, or why it could not be read."""
+
+    path: str
+    data: bytes = b""
+    refused: str | None = None
+
+
+@dataclass(slots=True)
+class _Found:
+    """What the documents of a repository yielded so far (private accumulator)."""
+
+    objects: dict[Kind, list[Declared]] = field(default_factory=dict)
+    broken: dict[Kind, set[str]] = field(default_factory=dict)
+    located: dict[tuple[Kind, str], Document] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_repository(files: Iterable[RepoFile], limits: Limits = Limits()) -> DeclaredState:
+    """The declared state of a repository; raises DeclarationError listing every problem."""
+    candidates = sorted((f for f in files if layout.is_candidate(f.path)), key=lambda f: f.path)
+    found = _Found()
+    if len(candidates) > limits.max_files:
+        found.problems.append(Problem(".", 1, f"more than {limits.max_files} YAML files"))
+        raise DeclarationError(found.problems)
+    report_dir = _report_dir(candidates, limits)
+    for repo_file in candidates:
+        if not layout.is_report(repo_file.path, report_dir):
+            _read_file(repo_file, limits, found)
+    state = _assemble(found)
+    found.problems.extend(validation.cross_check(state, found.located, found.broken))
+    if found.problems:
+        raise DeclarationError(found.problems)
+    return state
+
+
+def _report_dir(candidates: list[RepoFile], limits: Limits) -> str:
+    """The configured report folder, read ahead so that it can be skipped as input."""
+    for repo_file in candidates:
+        if repo_file.path == layout.SETTINGS_FILE and repo_file.refused is None:
+            documents, _problems = parse_yaml(repo_file.path, repo_file.data, limits)
+            for document in documents:
+                value = document.body.get("report_dir") if isinstance(document.body, dict) else None
+                if isinstance(value, str) and _NAME.match(value):
+                    return value
+    return layout.DEFAULT_REPORT_DIR
+
+
+def _read_file(repo_file: RepoFile, limits: Limits, found: _Found) -> None:
+    expected = layout.kind_for(repo_file.path)
+    if expected is None:
+        found.problems.append(Problem(repo_file.path, 1, layout.stray_message()))
+        return
+    if repo_file.refused is not None:
+        found.problems.append(Problem(repo_file.path, 1, repo_file.refused))
+        return
+    documents, problems = parse_yaml(repo_file.path, repo_file.data, limits)
+    found.problems.extend(problems)
+    for document in documents:
+        if document.body is not None:
+            _read_document(document, expected, found)
+
+
+def _read_document(document: Document, expected: Kind, found: _Found) -> None:
+    problem = _kind_problem(document, expected)
+    if problem is not None:
+        found.problems.append(problem)
+        return
+    problems = schema_problems(document, expected) + validation.literal_secrets(document, expected)
+    if problems:
+        found.problems.extend(problems)
+        name = document.body.get("name", document.body.get("pipeline"))
+        if isinstance(name, str):
+            found.broken.setdefault(expected, set()).add(name)
+        return
+    value = construct.BUILDERS[expected](document.body, document.origin)
+    found.objects.setdefault(expected, []).append(value)
+    found.located.setdefault((expected, _key_of(value)), document)
+
+
+def _key_of(value: Declared) -> str:
+    if isinstance(value, Settings):
+        return layout.SETTINGS_FILE
+    if isinstance(value, Assignment):
+        return value.pipeline
+    if isinstance(value, DeployAll | CoreAction):
+        return value.id
+    return value.name
+
+
+def _kind_problem(document: Document, expected: Kind) -> Problem | None:
+    path, line = document.origin.path, document.origin.line
+    if not isinstance(document.body, dict):
+        return Problem(path, line, "a document must be a mapping with 'apiVersion' and 'kind'")
+    kind = document.body.get("kind")
+    if kind is None:
+        return Problem(path, line, f"missing 'kind' (this folder holds {expected.value})")
+    if kind == expected.value:
+        return None
+    line = document.line_at(["kind"])
+    if kind not in {known.value for known in Kind}:
+        return Problem(path, line, f"unknown kind {kind!r} (this folder holds {expected.value})")
+    home = _home_of(Kind(kind))
+    return Problem(path, line, f"a {kind} does not belong here; it goes in {home}")
+
+
+def _home_of(kind: Kind) -> str:
+    if kind is Kind.SETTINGS:
+        return layout.SETTINGS_FILE
+    return next(f"{folder}/" for folder, held in layout.FOLDERS.items() if held is kind)
+
+
+def _assemble(found: _Found) -> DeclaredState:
+    """Key every kind by name (markers by id, assignments by pipeline), reporting duplicates."""
+    settings_list = _of(found, Kind.SETTINGS, Settings)
+    for extra in settings_list[1:]:
+        assert extra.origin is not None
+        found.problems.append(
+            Problem(extra.origin.path, extra.origin.line, "only one Settings document is allowed")
+        )
+    markers = _keyed(found, _of(found, Kind.DEPLOY_ALL, DeployAll), "id")
+    actions = _keyed(found, _of(found, Kind.CORE_ACTION, CoreAction), "id")
+    origins = [(m.id, m.origin) for m in markers.values()]
+    origins += [(a.id, a.origin) for a in actions.values()]
+    for marker_id, origin in origins:
+        if not _NAME.match(marker_id):
+            found.problems.append(_bad_marker_id(origin))
+    return DeclaredState(
+        settings=settings_list[0] if settings_list else Settings(),
+        cores=_keyed(found, _of(found, Kind.CORE, Core)),
+        streams=_keyed(found, _of(found, Kind.STREAM, Stream)),
+        connectors=_keyed(found, _of(found, Kind.CONNECTOR, Connector)),
+        tasks=_keyed(found, _of(found, Kind.TASK, Task)),
+        queries=_keyed(found, _of(found, Kind.QUERY, Query)),
+        pipelines=_keyed(found, _of(found, Kind.PIPELINE, Pipeline)),
+        assignments=_keyed(found, _of(found, Kind.ASSIGNMENT, Assignment), "pipeline"),
+        deploy_markers=markers,
+        actions=actions,
+    )
+
+
+def _of(found: _Found, kind: Kind, cls: type[_T]) -> list[_T]:
+    return [value for value in found.objects.get(kind, []) if isinstance(value, cls)]
+
+
+def _keyed(found: _Found, values: list[_T], key: str = "name") -> dict[str, _T]:
+    table: dict[str, _T] = {}
+    for value in values:
+        name = str(getattr(value, key))
+        first = table.setdefault(name, value)
+        if first is not value:
+            found.problems.append(_duplicate(key, name, value.origin, first.origin))
+    return table
+
+
+def _duplicate(key: str, name: str, origin: Origin, first: Origin) -> Problem:
+    if key == "pipeline":
+        what = f"second Assignment for pipeline {name!r}"
+    else:
+        what = f"duplicate {key} {name!r}"
+    return Problem(origin.path, origin.line, f"{what} (first at {first})")
+
+
+def _bad_marker_id(origin: Origin) -> Problem:
+    return Problem(
+        origin.path,
+        origin.line,
+        "the file name is not a valid marker id; rename the file or set 'id' "
+        "(lowercase letters, digits, '_', '.', '-')",
+    )

@@ -1,0 +1,155 @@
+"""JSON Schema checks per kind, with messages a person can act on.
+
+The schemas in the top-level `schemas/` folder are the one machine form of SPEC §2; they are read
+once, at first use, as part of the program. A subschema may carry `x-message`, the sentence to
+show when a keyword directly inside it fails. Messages never echo the value of a secret-named key,
+and a secret-named key holding a plain string is left to the literal-secret rule (validation.py)
+so that it is reported once.
+
+Pure module (reads the shipped schema files, never input).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
+
+from reconciler.decide.documents import Document
+from reconciler.decide.model import Kind
+from reconciler.errors import Problem
+from reconciler.resources import data_path
+
+SECRET_KEYS = frozenset({"token", "password", "secret", "api_key", "access_key", "secret_key"})
+_SCHEMA_FILES = {kind: f"{kind.value.lower()}.schema.json" for kind in Kind}
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+@cache
+def _registry() -> Registry[Any]:
+    resources = []
+    for path in sorted(data_path("schemas").glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def schema_for(name: str) -> Mapping[str, Any]:
+    """The shipped schema in the file `name` (for example `pipelines.schema.json`)."""
+    loaded: Mapping[str, Any] = json.loads((data_path("schemas") / name).read_text("utf-8"))
+    return loaded
+
+
+@cache
+def validator_for(name: str) -> Draft202012Validator:
+    """A validator for the shipped schema file `name`, with cross-file references resolved."""
+    return Draft202012Validator(schema_for(name), registry=_registry())
+
+
+def schema_problems(document: Document, kind: Kind) -> list[Problem]:
+    """Every schema violation of one document of a known kind."""
+    validator = validator_for(_SCHEMA_FILES[kind])
+    label = _label(document.body, kind)
+    problems = []
+    for error in validator.iter_errors(document.body):
+        if _is_literal_secret(error):
+            continue
+        where = list(error.absolute_path)
+        line = document.line_at(where)
+        problems.append(Problem(document.origin.path, line, f"{label}{_message(error)}"))
+    return problems
+
+
+def _label(body: Any, kind: Kind) -> str:
+    name = body.get("name") if isinstance(body, dict) else None
+    return f"{kind.value} {name!r}: " if isinstance(name, str) else f"{kind.value}: "
+
+
+def _is_literal_secret(error: ValidationError) -> bool:
+    path = list(error.absolute_path)
+    return bool(path) and path[-1] in SECRET_KEYS and isinstance(error.instance, str)
+
+
+def _location(error: ValidationError) -> str:
+    text = ""
+    for part in error.absolute_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _secret_path(error: ValidationError) -> bool:
+    return any(part in SECRET_KEYS for part in error.absolute_path)
+
+
+def _message(error: ValidationError) -> str:
+    where = _location(error)
+    prefix = f"{where}: " if where else ""
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if custom is not None and error.validator != "additionalProperties":
+        return f"{prefix}{custom}"
+    return prefix + _generic_message(error)
+
+
+def _generic_message(error: ValidationError) -> str:
+    explain = _EXPLAIN.get(str(error.validator))
+    return explain(error) if explain is not None else "is not valid here"
+
+
+def _value(error: ValidationError) -> Any:
+    """The failing keyword's value in the schema (for `minimum: 1`, the 1)."""
+    return error.validator_value
+
+
+def _type_message(error: ValidationError) -> str:
+    value = _value(error)
+    names = [str(name) for name in (value if isinstance(value, list) else [value])]
+    return "must be " + " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def _required_message(error: ValidationError) -> str:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    missing = [key for key in _value(error) if key not in instance]
+    return "missing required key(s): " + ", ".join(repr(key) for key in missing)
+
+
+_EXPLAIN: dict[str, Callable[[ValidationError], str]] = {
+    "required": _required_message,
+    "additionalProperties": lambda e: "unknown key(s): " + ", ".join(map(repr, _extra_keys(e))),
+    "enum": lambda e: "must be one of " + ", ".join(map(str, _value(e))) + _got(e),
+    "const": lambda e: f"must be {_value(e)!r}" + _got(e),
+    "type": _type_message,
+    "minItems": lambda e: f"must list at least {_value(e)} item(s)",
+    "uniqueItems": lambda e: "lists the same item more than once",
+    "minLength": lambda e: "must not be empty",
+    "minProperties": lambda e: "must not be empty",
+    "maxLength": lambda e: f"must be at most {_value(e)} characters",
+    "minimum": lambda e: f"must be at least {_value(e)}",
+    "maximum": lambda e: f"must be at most {_value(e)}",
+    "pattern": lambda e: "has an invalid format" + _got(e),
+    "propertyNames": lambda e: "has an invalid key" + _got(e),
+}
+
+
+def _extra_keys(error: ValidationError) -> Iterator[str]:
+    known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return (key for key in sorted(instance) if key not in known)
+
+
+def _got(error: ValidationError) -> str:
+    if _secret_path(error) or isinstance(error.instance, dict | list):
+        return ""
+    return f" (got {error.instance!r})"

@@ -1,0 +1,162 @@
+"""Read the candidate files of a repository: from a folder, or from a Git revision without checkout.
+
+Both readers hand the pure parser the same thing (`RepoFile`s) and treat symlinks the same way,
+lexically, as Git stores them: a link to a file inside the repository reads that file; a link that
+leaves the repository, is absolute, dangles, loops or names a folder is refused with a reason.
+Files are never read past the size limit, and the total read is bounded too.
+
+I/O module (the file system, the Git object database).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import git
+
+from reconciler.decide import layout
+from reconciler.decide.documents import Limits
+from reconciler.decide.parse import RepoFile
+from reconciler.errors import ConfigurationError
+
+_SYMLINK_MODE = 0o120000
+_MAX_HOPS = 8
+_MAX_TOTAL_BYTES = 64 << 20
+
+
+def resolve_link(link: str, target: str) -> str | None:
+    """The repository path a symlink at `link` points to, or None when it leaves the repository."""
+    if posixpath.isabs(target):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+    if resolved == ".." or resolved.startswith("../") or resolved == ".":
+        return None
+    return resolved
+
+
+class _Budget:
+    """Counts bytes read across one repository, refusing files once the total is spent."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.left = _MAX_TOTAL_BYTES
+
+    def refusal(self, size: int) -> str | None:
+        if size > self.limits.max_file_bytes:
+            return f"file is larger than the {self.limits.max_file_bytes} byte limit"
+        if size > self.left:
+            return f"the repository holds more than {_MAX_TOTAL_BYTES} bytes of YAML"
+        self.left -= size
+        return None
+
+
+def _is_input(path: str, is_link: bool) -> bool:
+    """YAML files are input; so is any symlink inside a known folder, which may hide YAML."""
+    if layout.is_candidate(path):
+        return True
+    hidden = any(part.startswith(".") for part in path.split("/"))
+    return is_link and not hidden and layout.kind_for(path) is not None
+
+
+def read_folder(root: Path, limits: Limits = Limits()) -> list[RepoFile]:
+    """Every candidate file below `root`, skipping dot-folders."""
+    if not root.is_dir():
+        raise ConfigurationError(f"repository folder {root} does not exist")
+    budget = _Budget(limits)
+    return [_read_path(root, path, budget) for path in _folder_candidates(root)]
+
+
+def _folder_candidates(root: Path) -> Iterator[str]:
+    for folder, dirs, files in os.walk(root):
+        relative = Path(folder).relative_to(root).as_posix()
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(files) + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            path = name if relative == "." else f"{relative}/{name}"
+            if _is_input(path, (Path(folder) / name).is_symlink()):
+                yield path
+
+
+def _read_path(root: Path, path: str, budget: _Budget) -> RepoFile:
+    def lookup(candidate: str) -> tuple[str, int, str | None]:
+        full = root / candidate
+        try:
+            info = full.lstat()
+        except FileNotFoundError:
+            return "missing", 0, None
+        if stat.S_ISLNK(info.st_mode):
+            return "link", 0, os.readlink(full)
+        if stat.S_ISDIR(info.st_mode):
+            return "folder", 0, None
+        return "file", info.st_size, None
+
+    def read(candidate: str) -> bytes:
+        return (root / candidate).read_bytes()
+
+    return _follow(path, lookup, read, budget)
+
+
+def read_revision(repository: Path, revision: str, limits: Limits = Limits()) -> list[RepoFile]:
+    """Every candidate file of the tree at `revision`, read from the object database."""
+    try:
+        tree = git.Repo(repository).commit(revision).tree
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
+        raise ConfigurationError(f"{repository} is not a Git repository") from error
+    except (git.BadName, ValueError) as error:
+        raise ConfigurationError(f"revision {revision!r} is not in {repository}") from error
+    budget = _Budget(limits)
+    paths = [
+        str(item.path)
+        for item in tree.traverse(prune=_hidden)
+        if isinstance(item, git.Blob) and _is_input(str(item.path), item.mode == _SYMLINK_MODE)
+    ]
+    return [_read_blob(tree, path, budget) for path in sorted(paths)]
+
+
+def _hidden(item: object, _depth: int) -> bool:
+    return isinstance(item, git.Blob | git.Tree) and item.name.startswith(".")
+
+
+def _read_blob(tree: git.Tree, path: str, budget: _Budget) -> RepoFile:
+    def lookup(candidate: str) -> tuple[str, int, str | None]:
+        try:
+            item = tree / candidate
+        except KeyError:
+            return "missing", 0, None
+        if isinstance(item, git.Tree):
+            return "folder", 0, None
+        if item.mode == _SYMLINK_MODE:
+            return "link", 0, item.data_stream.read().decode("utf-8", "replace")
+        return "file", item.size, None
+
+    def read(candidate: str) -> bytes:
+        data: bytes = (tree / candidate).data_stream.read()
+        return data
+
+    return _follow(path, lookup, read, budget)
+
+
+Lookup = Callable[[str], tuple[str, int, str | None]]
+
+
+def _follow(path: str, lookup: Lookup, read: Callable[[str], bytes], budget: _Budget) -> RepoFile:
+    """Read `path`, following symlinks lexically; the same rules for folders and Git trees."""
+    current = path
+    for _hop in range(_MAX_HOPS):
+        what, size, target = lookup(current)
+        if what == "file":
+            refusal = budget.refusal(size)
+            if refusal is not None:
+                return RepoFile(path, refused=refusal)
+            return RepoFile(path, read(current))
+        if what != "link" or target is None:
+            reason = "points to a folder" if what == "folder" else "points to nothing"
+            return RepoFile(path, refused=f"symlink {reason}; only links to files are read")
+        resolved = resolve_link(current, target)
+        if resolved is None:
+            return RepoFile(path, refused="symlink leaves the repository; it is not read")
+        current = resolved
+    return RepoFile(path, refused="symlink chain is too long or loops")
