@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
 def summary(state: DeclaredState) -> str:
     """A one-line count of what the state declares."""
     assigned = sum(
-        1 for name in state.pipelines if (a := state.assignments.get(name)) and (a.cores or a.selector)
+        1
+        for name in state.pipelines
+        if (a := state.assignments.get(name)) and (a.cores or a.selector)
     )
     counts = [
         (len(state.cores), "Core(s)"),

@@ -73,6 +73,14 @@ class Document:
         return self.origin.line
 
 
+def format_path(path: Sequence[str | int]) -> str:
+    """A key path as a person writes it: `config.authentication.password`, `sinks[1]`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 class _Refused(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)

@@ -60,7 +60,8 @@ class _Found:
 
 def parse_repository(files: Iterable[RepoFile], limits: Limits = Limits()) -> DeclaredState:
     """The declared state of a repository; raises DeclarationError listing every problem."""
-    candidates = sorted((f for f in files if layout.is_candidate(f.path)), key=lambda f: f.path)
+    wanted = (f for f in files if f.refused is not None or layout.is_candidate(f.path))
+    candidates = sorted(wanted, key=lambda f: f.path)
     found = _Found()
     if len(candidates) > limits.max_files:
         found.problems.append(Problem(".", 1, f"more than {limits.max_files} YAML files"))
@@ -95,9 +96,12 @@ def _read_file(repo_file: RepoFile, limits: Limits, found: _Found) -> None:
         return
     if repo_file.refused is not None:
         found.problems.append(Problem(repo_file.path, 1, repo_file.refused))
+        found.broken.setdefault(expected, set()).add(validation.UNKNOWN_NAMES)
         return
     documents, problems = parse_yaml(repo_file.path, repo_file.data, limits)
     found.problems.extend(problems)
+    if problems:
+        found.broken.setdefault(expected, set()).add(validation.UNKNOWN_NAMES)
     for document in documents:
         if document.body is not None:
             _read_document(document, expected, found)
@@ -143,7 +147,7 @@ def _kind_problem(document: Document, expected: Kind) -> Problem | None:
     if kind not in {known.value for known in Kind}:
         return Problem(path, line, f"unknown kind {kind!r} (this folder holds {expected.value})")
     home = _home_of(Kind(kind))
-    return Problem(path, line, f"a {kind} does not belong here; it goes in {home}")
+    return Problem(path, line, f"a {kind} document does not belong here; it goes in {home}")
 
 
 def _home_of(kind: Kind) -> str:
@@ -191,15 +195,16 @@ def _keyed(found: _Found, values: list[_T], key: str = "name") -> dict[str, _T]:
         name = str(getattr(value, key))
         first = table.setdefault(name, value)
         if first is not value:
-            found.problems.append(_duplicate(key, name, value.origin, first.origin))
+            kind = type(value).__name__
+            found.problems.append(_duplicate(kind, key, name, value.origin, first.origin))
     return table
 
 
-def _duplicate(key: str, name: str, origin: Origin, first: Origin) -> Problem:
+def _duplicate(kind: str, key: str, name: str, origin: Origin, first: Origin) -> Problem:
     if key == "pipeline":
         what = f"second Assignment for pipeline {name!r}"
     else:
-        what = f"duplicate {key} {name!r}"
+        what = f"duplicate {kind} {key} {name!r}"
     return Problem(origin.path, origin.line, f"{what} (first at {first})")
 
 

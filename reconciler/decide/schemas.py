@@ -19,7 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from reconciler.decide.documents import Document
+from reconciler.decide.documents import Document, format_path
 from reconciler.decide.model import Kind
 from reconciler.errors import Problem
 from reconciler.resources import data_path
@@ -74,8 +74,11 @@ def schema_problems(document: Document, kind: Kind) -> list[Problem]:
 
 
 def _label(body: Any, kind: Kind) -> str:
-    name = body.get("name") if isinstance(body, dict) else None
-    return f"{kind.value} {name!r}: " if isinstance(name, str) else f"{kind.value}: "
+    for key in ("name", "pipeline", "id"):
+        name = body.get(key) if isinstance(body, dict) else None
+        if isinstance(name, str):
+            return f"{kind.value} {name!r}: "
+    return f"{kind.value}: "
 
 
 def _is_literal_secret(error: ValidationError) -> bool:
@@ -83,19 +86,12 @@ def _is_literal_secret(error: ValidationError) -> bool:
     return bool(path) and path[-1] in SECRET_KEYS and isinstance(error.instance, str)
 
 
-def _location(error: ValidationError) -> str:
-    text = ""
-    for part in error.absolute_path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def _secret_path(error: ValidationError) -> bool:
     return any(part in SECRET_KEYS for part in error.absolute_path)
 
 
 def _message(error: ValidationError) -> str:
-    where = _location(error)
+    where = format_path(list(error.absolute_path))
     prefix = f"{where}: " if where else ""
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if custom is not None and error.validator != "additionalProperties":

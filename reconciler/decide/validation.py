@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reconciler.decide.documents import Document
+from reconciler.decide.documents import Document, format_path
 from reconciler.decide.model import (
     Connector,
     ConnectorType,
@@ -21,6 +21,8 @@ from reconciler.decide.model import (
 from reconciler.decide.schemas import SECRET_KEYS
 from reconciler.errors import Problem
 
+UNKNOWN_NAMES = "*"
+"""Marks a kind whose names are not all known, because one of its files could not be parsed."""
 Located = Mapping[tuple[Kind, str], Document]
 Broken = Mapping[Kind, set[str]]
 
@@ -39,7 +41,7 @@ def literal_secrets(document: Document, kind: Kind) -> list[Problem]:
         Problem(
             document.origin.path,
             document.line_at(path),
-            f"{label}: {_dotted(path)} is a literal secret; keep it out of Git and write "
+            f"{label}: {format_path(path)} is a literal secret; keep it out of Git and write "
             "{env: VARIABLE} or {file: PATH}",
         )
         for path in paths
@@ -56,10 +58,6 @@ def _secret_strings(value: Any, path: list[str | int]) -> Iterator[list[str | in
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _secret_strings(item, [*path, index])
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    return ".".join(str(part) for part in path)
 
 
 def cross_check(state: DeclaredState, located: Located, broken: Broken) -> list[Problem]:
@@ -99,9 +97,10 @@ class _Checker:
         """Check that `ref` names a declared `target`; report and return False when it does not."""
         if ref in self.names[target]:
             return True
-        if ref not in self.broken.get(target, set()):
+        broken = self.broken.get(target, set())
+        if ref not in broken and UNKNOWN_NAMES not in broken:
             label = f"{kind.value} {key!r}"
-            field = _dotted(path)
+            field = format_path(path)
             message = f"{label}: {field} refers to {target.value} {ref!r}, which is not declared"
             self.report(kind, key, path, message)
         return False
@@ -147,8 +146,9 @@ class _Checker:
         connector: Connector = self.state.connectors[ref]
         if connector.type is wanted:
             return True
+        actual = connector.type.value
         message = (
-            f"Pipeline {name!r}: {_dotted(path)} {ref!r} is a {connector.type.value} connector, "
+            f"Pipeline {name!r}: {format_path(path)} {ref!r} is a {actual} connector, "
             f"but a {wanted.value} is needed here"
         )
         self.report(Kind.PIPELINE, name, path, message)

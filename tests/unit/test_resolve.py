@@ -1,0 +1,110 @@
+"""Resolution of assignments and of each pipeline's components (reconciler.decide.resolve)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.decide import resolve
+from reconciler.decide.model import ComponentKind
+from reconciler.decide.resolve import Role
+from tests.support.declared import example_texts, parse_texts
+
+EXAMPLE = parse_texts(example_texts())
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "cores"),
+    [
+        ("web-errors", ("edge-eu-1", "edge-us-1")),
+        ("auth-detect", ("edge-eu-1",)),
+        ("syslog-archive", ("edge-eu-1",)),
+        ("central-alerts", ("central-1",)),
+        ("fw-drops", ("edge-us-1",)),
+        ("metrics-poll", ()),
+    ],
+)
+def test_example_assignments(pipeline: str, cores: tuple[str, ...]) -> None:
+    """Named Cores and label selectors resolve to sorted Core names; `cores: []` to none."""
+    assert resolve.cores_for(EXAMPLE, pipeline) == cores
+
+
+def with_assignment(assignment: str) -> dict[str, str]:
+    files = example_texts()
+    files["assignments/web-errors.yaml"] = (
+        "apiVersion: reconciler/v1\nkind: Assignment\n" + assignment
+    )
+    return files
+
+
+@pytest.mark.parametrize(
+    ("assignment", "cores"),
+    [
+        (
+            "pipeline: web-errors\ncores: [central-1]\nselector: {region: us}\n",
+            ("central-1", "edge-us-1"),
+        ),
+        ("pipeline: web-errors\nselector: {region: eu, tier: edge}\n", ("edge-eu-1",)),
+        ("pipeline: web-errors\nselector: {region: mars}\n", ()),
+        (
+            "pipeline: web-errors\ncores: [edge-eu-1]\nselector: {region: eu}\n",
+            ("central-1", "edge-eu-1"),
+        ),
+    ],
+)
+def test_selector_and_names_combine(assignment: str, cores: tuple[str, ...]) -> None:
+    """Selectors match every label (AND), and named Cores are added to the matches."""
+    state = parse_texts(with_assignment(assignment))
+    assert resolve.cores_for(state, "web-errors") == cores
+
+
+def test_pipeline_without_assignment_has_no_cores() -> None:
+    """A pipeline nobody assigned resolves to no Core."""
+    files = example_texts()
+    del files["assignments/metrics-poll.yaml"]
+    assert resolve.assignments(parse_texts(files))["metrics-poll"] == ()
+
+
+def test_components_in_create_order() -> None:
+    """A pipeline needs its streams, saved queries, sinks, tasks and source, in that order."""
+    specs = resolve.components(EXAMPLE, "auth-detect")
+    assert [(spec.role, spec.name) for spec in specs] == [
+        (Role.STREAM, "alerts"),
+        (Role.STREAM, "auth-events"),
+        (Role.STREAM, "raw-syslog"),
+        (Role.QUERY, "ssh-brute-force"),
+        (Role.QUERY, "sudo-to-root"),
+        (Role.SINK, "alerts-archive"),
+        (Role.SINK, "alerts-to-central"),
+        (Role.TASK, "auth-detections"),
+        (Role.TASK, "auth-parse"),
+        (Role.SOURCE, "syslog-in"),
+    ]
+
+
+def test_spec_bodies_are_the_core_api_bodies() -> None:
+    """Bodies carry the YAML fields without apiVersion/kind, with §2 defaults filled in."""
+    specs = {spec.key: spec.body for spec in resolve.components(EXAMPLE, "web-errors")}
+    assert specs[(ComponentKind.STREAM, "web-access")] == {
+        "name": "web-access",
+        "backpressure": "block",
+    }
+    assert specs[(ComponentKind.CONNECTOR, "web-access-log")] == {
+        "name": "web-access-log",
+        "type": "source",
+        "class": "file",
+        "stream": "web-access",
+        "enabled": True,
+        "config": {"path": "logs/access.log"},
+    }
+    assert specs[(ComponentKind.TASK, "web-errors-only")]["sink_streams"] == ["web-errors"]
+    assert "query_ids" not in specs[(ComponentKind.TASK, "web-errors-only")]
+
+
+def test_desired_counts_shared_components_in_both_pipelines() -> None:
+    """Two pipelines sharing a source on one Core both list it in their desired components."""
+    table = resolve.desired(EXAMPLE)
+    on_eu = table["edge-eu-1"]
+    assert sorted(on_eu) == ["auth-detect", "syslog-archive", "web-errors"]
+    for pipeline in ("auth-detect", "syslog-archive"):
+        assert (ComponentKind.CONNECTOR, "syslog-in") in {spec.key for spec in on_eu[pipeline]}
+    assert table["central-1"].keys() == {"central-alerts"}
