@@ -1,0 +1,133 @@
+"""What this reconciler has done, as values: deployments per (Core, pipeline) and the last errors.
+
+The daemon keeps these in its SQLite ledger (`reconciler.shell.ledger`). Commands that run without
+the daemon's state (`plan`, `status`, `action`) rebuild the same values from the `metadata` every
+component carries, since the reconciler writes its managed-by mark, the pipelines it serves, the
+revision and the applied spec into each component it deploys. Pure module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from reconciler.decide.fingerprint import fingerprint
+from reconciler.decide.model import ComponentKind
+from reconciler.decide.observed import MANAGED_BY, Observation, ObservedComponent
+from reconciler.decide.resolve import ComponentSpec
+
+Key = tuple[ComponentKind, str]
+Cell = tuple[str, str]
+"""(core, pipeline)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What was last successfully deployed for one pipeline on one Core (SPEC §3 "deployed")."""
+
+    core: str
+    pipeline: str
+    components: tuple[ComponentSpec, ...]
+    revision: str
+    deployed_at: datetime
+    request_id: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.components)
+
+
+class Stage(StrEnum):
+    """Which step of a cell's lifecycle an error belongs to."""
+
+    DEPLOY = "deploy"
+    START = "start"
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """The last failure of a deploy or a start on one cell; cleared by the next success."""
+
+    core: str
+    pipeline: str
+    stage: Stage
+    reason: str
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """The ledger as the pure core sees it."""
+
+    deployments: Mapping[Cell, Deployment] = field(default_factory=dict)
+    owned: Mapping[str, frozenset[Key]] = field(default_factory=dict)
+    """Per Core, every component this reconciler wrote there and has not deleted."""
+    errors: Mapping[tuple[str, str, Stage], CellError] = field(default_factory=dict)
+
+    def deployed_pipelines(self, core: str) -> set[str]:
+        return {pipeline for (on, pipeline) in self.deployments if on == core}
+
+    def error(self, cell: Cell, stage: Stage) -> CellError | None:
+        return self.errors.get((cell[0], cell[1], stage))
+
+
+def component_metadata(
+    pipelines: Iterable[str], revision: str, deployed_at: datetime, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The `metadata` the reconciler writes with a component (fingerprints never include it)."""
+    return {
+        "managed-by": MANAGED_BY,
+        "pipelines": sorted(set(pipelines)),
+        "revision": revision,
+        "deployed-at": deployed_at.isoformat(),
+        "applied": dict(body),
+    }
+
+
+def records_from_metadata(observations: Mapping[str, Observation]) -> Records:
+    """Rebuild deployments and ownership from what the Cores say about their own components."""
+    deployments: dict[Cell, Deployment] = {}
+    owned: dict[str, frozenset[Key]] = {}
+    for core, observation in observations.items():
+        managed = [c for c in observation.components.values() if c.managed]
+        owned[core] = frozenset(component.key for component in managed)
+        for pipeline in sorted({p for c in managed for p in _pipelines_of(c)}):
+            serving = [c for c in managed if pipeline in _pipelines_of(c)]
+            deployments[(core, pipeline)] = _deployment(core, pipeline, serving)
+    return Records(deployments=deployments, owned=owned)
+
+
+def _pipelines_of(component: ObservedComponent) -> list[str]:
+    pipelines = component.metadata.get("pipelines", [])
+    return [p for p in pipelines if isinstance(p, str)] if isinstance(pipelines, list) else []
+
+
+def _deployment(core: str, pipeline: str, serving: list[ObservedComponent]) -> Deployment:
+    latest = max(serving, key=lambda c: str(c.metadata.get("deployed-at", "")))
+    applied = [
+        ComponentSpec(c.kind, c.name, _applied(c)) for c in sorted(serving, key=lambda c: c.key)
+    ]
+    return Deployment(
+        core=core,
+        pipeline=pipeline,
+        components=tuple(applied),
+        revision=str(latest.metadata.get("revision", "")),
+        deployed_at=_when(latest.metadata.get("deployed-at")),
+        request_id="",
+    )
+
+
+def _applied(component: ObservedComponent) -> Mapping[str, Any]:
+    applied = component.metadata.get("applied")
+    return applied if isinstance(applied, dict) else component.body
+
+
+def _when(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)

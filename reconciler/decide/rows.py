@@ -1,0 +1,315 @@
+"""Rows of the Management → Pipelines table: status, tags and cells (SPEC §3).
+
+`rows()` is a pure function of (desired, records, observations, now). Each (pipeline, Core) cell
+carries a `deployment` and a `runtime` value; the row's status is the first match of SPEC §3:
+
+1. No assigned Cores   nothing assigned, and no Core still holds a deployment of it
+2. Drift detected      observed ≠ deployed on an assigned Core, or execution is split
+3. Pending deployment  desired ≠ deployed somewhere (including a Core it was removed from)
+4. Running             execution active (running or starting) on at least one Core
+5. Ready to start      deployment current everywhere, nothing running
+
+Choices where SPEC §3 is silent, written down here:
+- A Core that stops answering keeps its last readback (flagged `core-unreachable`, and
+  `readback-stale` after three intervals) rather than flipping every row to unknown.
+- "Split" execution is: running on one Core and failed on another, or a cell that is `partial`
+  (some of its connectors and tasks running, others not). Failed everywhere is not split: the row
+  stays `Ready to start`, tagged `start-failed`, since starting it again is what to do.
+- A cell's runtime counts only the pipeline's connectors and tasks that are enabled; a pipeline
+  never deployed on a Core is `stopped` there even if a shared component runs for another one.
+- `unmanaged-components` marks a row when an assigned Core holds a component that nobody declared
+  and this reconciler never wrote, wired to one of the row's streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from reconciler.decide import resolve
+from reconciler.decide.diff import missing_or_changed
+from reconciler.decide.fingerprint import fingerprint
+from reconciler.decide.model import ComponentKind, DeclaredState
+from reconciler.decide.observed import Observation, Runtime
+from reconciler.decide.records import Deployment, Records, Stage
+from reconciler.decide.resolve import ComponentSpec
+
+STALE_AFTER_INTERVALS = 3
+
+
+class Status(StrEnum):
+    NO_ASSIGNED_CORES = "No assigned Cores"
+    DRIFT_DETECTED = "Drift detected"
+    PENDING_DEPLOYMENT = "Pending deployment"
+    RUNNING = "Running"
+    READY_TO_START = "Ready to start"
+
+
+class Tag(StrEnum):
+    """Row tags, in the order they are shown."""
+
+    DEPLOYMENT_DRIFT = "deployment-drift"
+    SPLIT_HEALTH = "split-health"
+    DEPLOY_FAILED = "deploy-failed"
+    START_FAILED = "start-failed"
+    CORE_UNREACHABLE = "core-unreachable"
+    READBACK_STALE = "readback-stale"
+    REMOVAL_PENDING = "removal-pending"
+    PARTIALLY_RUNNING = "partially-running"
+    UNMANAGED_COMPONENTS = "unmanaged-components"
+
+
+class DeploymentState(StrEnum):
+    CURRENT = "current"
+    PENDING = "pending"
+    DRIFT = "drift"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CellView:
+    """One (pipeline, Core) cell of a row."""
+
+    core: str
+    assigned: bool
+    deployment: DeploymentState
+    runtime: Runtime
+    deployed_revision: str | None = None
+    deployed_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    pipeline: str
+    status: Status
+    tags: tuple[Tag, ...]
+    cells: tuple[CellView, ...]
+    declared: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything a row depends on; built once per pass."""
+
+    state: DeclaredState
+    records: Records
+    observations: Mapping[str, Observation]
+    now: datetime
+    interval: timedelta
+
+
+def rows(inputs: Inputs) -> tuple[Row, ...]:
+    """Every declared pipeline, and every undeclared one still deployed somewhere, by name."""
+    deployed = {pipeline for (_core, pipeline) in inputs.records.deployments}
+    names = sorted(set(inputs.state.pipelines) | deployed)
+    touched = unmanaged_streams(inputs)
+    return tuple(row(inputs, name, touched) for name in names)
+
+
+def row(inputs: Inputs, pipeline: str, touched: Mapping[str, set[str]]) -> Row:
+    """The row of one pipeline; `touched` maps each Core to streams its unmanaged components use."""
+    declared = pipeline in inputs.state.pipelines
+    assigned = set(resolve.cores_for(inputs.state, pipeline)) if declared else set()
+    specs = resolve.components(inputs.state, pipeline) if declared else ()
+    deployed_on = {c for (c, p) in inputs.records.deployments if p == pipeline}
+    cells = tuple(
+        cell(inputs, pipeline, core, core in assigned, specs)
+        for core in sorted(assigned | deployed_on)
+    )
+    streams = {s.name for s in specs if s.kind is ComponentKind.STREAM}
+    tags = _tags(inputs, pipeline, cells)
+    if any(streams & touched.get(c.core, set()) for c in cells if c.assigned):
+        tags += (Tag.UNMANAGED_COMPONENTS,)
+    return Row(pipeline, _status(cells), tags, cells, declared)
+
+
+def cell(
+    inputs: Inputs, pipeline: str, core: str, assigned: bool, specs: tuple[ComponentSpec, ...]
+) -> CellView:
+    """One cell: how the pipeline's deployment and execution stand on one Core."""
+    deployment = inputs.records.deployments.get((core, pipeline))
+    observation = inputs.observations.get(core)
+    return CellView(
+        core=core,
+        assigned=assigned,
+        deployment=_deployment_state(assigned, specs, deployment, observation),
+        runtime=_runtime(deployment, observation),
+        deployed_revision=deployment.revision if deployment else None,
+        deployed_at=deployment.deployed_at if deployment else None,
+        last_error=_last_error(inputs, core, pipeline, deployment, observation),
+    )
+
+
+def _deployment_state(
+    assigned: bool,
+    specs: tuple[ComponentSpec, ...],
+    deployment: Deployment | None,
+    observation: Observation | None,
+) -> DeploymentState:
+    if deployment is None:
+        return DeploymentState.MISSING
+    if not assigned:
+        return DeploymentState.PENDING
+    held = observation.components if observation is not None and observation.seen else None
+    if held is not None and missing_or_changed(deployment.components, held):
+        return DeploymentState.DRIFT
+    if fingerprint(specs) != deployment.fingerprint:
+        return DeploymentState.PENDING
+    return DeploymentState.UNKNOWN if held is None else DeploymentState.CURRENT
+
+
+def _runtime(deployment: Deployment | None, observation: Observation | None) -> Runtime:
+    if deployment is None:
+        return Runtime.STOPPED
+    if observation is None or not observation.seen:
+        return Runtime.UNKNOWN
+    states = []
+    for spec in runnable(deployment.components):
+        found = observation.components.get(spec.key)
+        states.append(found.state if found is not None and found.state else Runtime.STOPPED)
+    return combine(states)
+
+
+def runnable(specs: Iterable[ComponentSpec]) -> list[ComponentSpec]:
+    """The connectors and tasks among `specs` that can run (disabled connectors cannot)."""
+    kinds = (ComponentKind.CONNECTOR, ComponentKind.TASK)
+    return [s for s in specs if s.kind in kinds and s.body.get("enabled", True) is not False]
+
+
+def combine(states: Iterable[Runtime]) -> Runtime:
+    """The runtime of a set of components: one word for the whole cell."""
+    seen = set(states)
+    if not seen:
+        return Runtime.STOPPED
+    if Runtime.FAILED in seen:
+        return Runtime.FAILED
+    if Runtime.UNKNOWN in seen:
+        return Runtime.UNKNOWN
+    if len(seen) == 1:
+        return seen.pop()
+    if seen <= {Runtime.RUNNING, Runtime.STARTING}:
+        return Runtime.STARTING
+    if seen <= {Runtime.STOPPED, Runtime.STOPPING}:
+        return Runtime.STOPPING
+    return Runtime.PARTIAL
+
+
+def _last_error(
+    inputs: Inputs,
+    core: str,
+    pipeline: str,
+    deployment: Deployment | None,
+    observation: Observation | None,
+) -> str | None:
+    errors = [inputs.records.error((core, pipeline), stage) for stage in Stage]
+    recorded = [e for e in errors if e is not None]
+    if recorded:
+        latest = max(recorded, key=lambda e: e.at)
+        return f"{latest.stage.value} {latest.reason}: {latest.message}"
+    if observation is not None and not observation.reachable and observation.reason:
+        return f"readback {observation.reason.value}: {observation.message}"
+    if deployment is not None and observation is not None:
+        for spec in runnable(deployment.components):
+            found = observation.components.get(spec.key)
+            if found is not None and found.state is Runtime.FAILED:
+                because = f": {found.error}" if found.error else ""
+                return f"{spec.kind.value[:-1]} {spec.name} failed{because}"
+    return None
+
+
+def _split(runtimes: list[Runtime]) -> bool:
+    both = Runtime.RUNNING in runtimes and Runtime.FAILED in runtimes
+    return both or Runtime.PARTIAL in runtimes
+
+
+def _status(cells: tuple[CellView, ...]) -> Status:
+    if not cells:
+        return Status.NO_ASSIGNED_CORES
+    mine = [c for c in cells if c.assigned]
+    runtimes = [c.runtime for c in mine]
+    if any(c.deployment is DeploymentState.DRIFT for c in mine) or _split(runtimes):
+        return Status.DRIFT_DETECTED
+    pending = (DeploymentState.PENDING, DeploymentState.MISSING)
+    if any(c.deployment in pending for c in cells):
+        return Status.PENDING_DEPLOYMENT
+    if any(r in (Runtime.RUNNING, Runtime.STARTING) for r in runtimes):
+        return Status.RUNNING
+    return Status.READY_TO_START
+
+
+def _tags(inputs: Inputs, pipeline: str, cells: tuple[CellView, ...]) -> tuple[Tag, ...]:
+    """Every tag but `unmanaged-components`, which needs the whole Core (see `row`)."""
+    mine = [c for c in cells if c.assigned]
+    runtimes = [c.runtime for c in mine]
+    found = {
+        Tag.DEPLOYMENT_DRIFT: any(c.deployment is DeploymentState.DRIFT for c in mine),
+        Tag.SPLIT_HEALTH: _split(runtimes),
+        Tag.DEPLOY_FAILED: _any_error(inputs, pipeline, cells, Stage.DEPLOY),
+        Tag.START_FAILED: _any_error(inputs, pipeline, cells, Stage.START)
+        or Runtime.FAILED in runtimes,
+        Tag.CORE_UNREACHABLE: any(_unreachable(inputs, c.core) for c in cells),
+        Tag.READBACK_STALE: any(_stale(inputs, c.core) for c in cells),
+        Tag.REMOVAL_PENDING: any(not c.assigned for c in cells),
+        Tag.PARTIALLY_RUNNING: Runtime.PARTIAL in runtimes
+        or (Runtime.RUNNING in runtimes and any(r is not Runtime.RUNNING for r in runtimes)),
+    }
+    return tuple(tag for tag in Tag if found.get(tag))
+
+
+def _any_error(inputs: Inputs, pipeline: str, cells: Iterable[CellView], stage: Stage) -> bool:
+    return any(inputs.records.error((c.core, pipeline), stage) is not None for c in cells)
+
+
+def _unreachable(inputs: Inputs, core: str) -> bool:
+    observation = inputs.observations.get(core)
+    return observation is not None and not observation.reachable
+
+
+def _stale(inputs: Inputs, core: str) -> bool:
+    observation = inputs.observations.get(core)
+    if observation is None or observation.last_seen is None:
+        return False
+    return inputs.now - observation.last_seen > STALE_AFTER_INTERVALS * inputs.interval
+
+
+def unmanaged(inputs: Inputs, core: str) -> list[tuple[ComponentKind, str]]:
+    """Components on a Core that nobody declared and this reconciler never wrote."""
+    observation = inputs.observations.get(core)
+    if observation is None:
+        return []
+    declared = _declared_keys(inputs.state)
+    owned = inputs.records.owned.get(core, frozenset())
+    return sorted(
+        key
+        for key, component in observation.components.items()
+        if key not in declared and key not in owned and not component.managed
+    )
+
+
+def unmanaged_streams(inputs: Inputs) -> dict[str, set[str]]:
+    """Per Core, the streams that its unmanaged components read or write."""
+    touched: dict[str, set[str]] = {}
+    for core, observation in inputs.observations.items():
+        streams: set[str] = set()
+        for key in unmanaged(inputs, core):
+            body = observation.components[key].body
+            sinks = body.get("sink_streams")
+            streams.update(s for s in (body.get("stream"), body.get("source_stream")) if s)
+            streams.update(sinks if isinstance(sinks, list) else [])
+            if key[0] is ComponentKind.STREAM:
+                streams.add(key[1])
+        touched[core] = streams
+    return touched
+
+
+def _declared_keys(state: DeclaredState) -> set[tuple[ComponentKind, str]]:
+    return (
+        {(ComponentKind.STREAM, name) for name in state.streams}
+        | {(ComponentKind.CONNECTOR, name) for name in state.connectors}
+        | {(ComponentKind.TASK, name) for name in state.tasks}
+        | {(ComponentKind.QUERY, name) for name in state.queries}
+    )
