@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,14 @@ def serve(settings: ServeSettings) -> None:
     )
     scheme = "https" if settings.tls_cert_file else "http"
     log.info("core %r serving on %s://%s:%d", settings.name, scheme, settings.host, settings.port)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler found at start:
+    # this one turns it into a normal exit (status 0) instead of death by signal.
+    signal.signal(signal.SIGTERM, _exit_normally)
     uvicorn.Server(config).run()
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def prepare(settings: ServeSettings) -> Starlette:
