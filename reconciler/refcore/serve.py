@@ -65,10 +65,9 @@ class ServeSettings:
 
 def serve(settings: ServeSettings) -> None:
     """Run one Core until it is told to stop; raises StartupError when it cannot start."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     config = uvicorn.Config(
         prepare(settings),
         host=settings.host,
@@ -90,6 +89,13 @@ def serve(settings: ServeSettings) -> None:
 
 def _exit_normally(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+class OneLineFormatter(logging.Formatter):
+    """One line per event, tracebacks included, so logs stay greppable and parseable."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", " | ")
 
 
 def prepare(settings: ServeSettings) -> Starlette:
