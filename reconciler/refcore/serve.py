@@ -27,6 +27,7 @@ from reconciler.refcore.auth import Lockout, TokenFile, TokenFileError
 from reconciler.refcore.engine import Engine
 from reconciler.refcore.registry import Registry, RegistryFileError
 from reconciler.refcore.runtime import Runtime
+from reconciler.refcore.specs import NAME
 
 log = logging.getLogger("reconciler.refcore")
 
@@ -100,6 +101,8 @@ class OneLineFormatter(logging.Formatter):
 
 def prepare(settings: ServeSettings) -> Starlette:
     """The ASGI app for `settings`, with its data directory and token files in place."""
+    if not NAME.match(settings.name):
+        raise StartupError(f"--name {settings.name!r} must match {NAME.pattern}")
     if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
         raise StartupError("--tls-cert-file and --tls-key-file must be given together")
     data_dir = settings.data_path.resolve()
