@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import validate
+from reconciler.cli import core, validate
 from reconciler.errors import ConfigurationError
 
-COMMANDS = (validate,)
+COMMANDS = (validate, core)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,84 @@
+"""`reconciler core serve`: run a reference Core (SPEC §6) in the foreground.
+
+I/O module (the terminal; the server itself lives in `reconciler.refcore`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.refcore.serve import ServeSettings, StartupError, serve
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "core",
+        help="run a reference Core",
+        description="The reference Core: a real engine speaking the Core protocol.",
+    )
+    verbs = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND", required=True)
+    serve_parser = verbs.add_parser(
+        "serve",
+        help="serve the Core protocol on a port until stopped",
+        description="Serve the Core protocol (docs/core-protocol.openapi.yaml) until SIGTERM.",
+    )
+    _add_flags(serve_parser)
+    serve_parser.set_defaults(run=run)
+
+
+def _add_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True, help="the Core's name, shown in health")
+    parser.add_argument("--port", type=int, default=8999, help="port to listen on (default 8999)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="registry and relative file paths (default ./core-data/NAME)"
+    )
+    parser.add_argument(
+        "--token-file", type=Path, help="bearer token file (default: generate DATA_DIR/token)"
+    )
+    parser.add_argument(
+        "--admin-token-file", type=Path, help="enable the /admin/v1 fault routes with this token"
+    )
+    parser.add_argument("--tls-cert-file", type=Path, help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key-file", type=Path, help="the certificate's private key")
+    parser.add_argument("--lockout-threshold", type=_positive, default=5, metavar="N")
+    parser.add_argument("--lockout-seconds", type=_positive, default=60, metavar="S")
+    parser.add_argument("--stream-capacity", type=_positive, default=1024, metavar="N")
+    parser.add_argument("--stream-timeout-ms", type=_positive, default=1000, metavar="MS")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = ServeSettings(
+        name=args.name,
+        port=args.port,
+        host=args.host,
+        data_dir=args.data_dir,
+        token_file=args.token_file,
+        admin_token_file=args.admin_token_file,
+        tls_cert_file=args.tls_cert_file,
+        tls_key_file=args.tls_key_file,
+        lockout_threshold=args.lockout_threshold,
+        lockout_seconds=args.lockout_seconds,
+        stream_capacity=args.stream_capacity,
+        stream_timeout_ms=args.stream_timeout_ms,
+        log_level=args.log_level,
+    )
+    try:
+        serve(settings)
+    except StartupError as error:
+        print(f"reconciler core serve: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,54 @@
+"""Pytest fixtures that start reference Cores and always stop them.
+
+    def test_something(core_factory):
+        core = core_factory("edge", extra_args=["--stream-capacity", "64"])
+
+`core_factory` Cores live for one test; `module_core_factory` Cores for one test module (share
+one where tests do not interfere: starting a process costs about a second). Each Core gets its
+own folder under pytest's temporary directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.support.cores import CoreProcess
+
+
+class CoreFactory:
+    """Starts Cores on demand and stops every one it started."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cores: list[CoreProcess] = []
+
+    def __call__(
+        self, name: str = "core", *, admin: bool = True, extra_args: Sequence[str] = ()
+    ) -> CoreProcess:
+        core = CoreProcess.create(
+            self.root / f"{name}-{len(self.cores)}", name, admin=admin, extra_args=extra_args
+        )
+        self.cores.append(core)
+        core.start()
+        return core
+
+    def close(self) -> None:
+        for core in self.cores:
+            core.stop()
+
+
+@pytest.fixture
+def core_factory(tmp_path: Path) -> Iterator[CoreFactory]:
+    factory = CoreFactory(tmp_path / "cores")
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def module_core_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreFactory]:
+    factory = CoreFactory(tmp_path_factory.mktemp("cores"))
+    yield factory
+    factory.close()
