@@ -207,15 +207,13 @@ class CoreClient:
 
 
 async def _all_or_first_error(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run `calls` together; the first CoreCallError cancels the rest and is raised alone."""
+    """Run `calls` together; the first failure cancels the rest and is raised alone."""
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(call) for call in calls]
     except ExceptionGroup as group:
         failures = [error for error in group.exceptions if isinstance(error, CoreCallError)]
-        if len(failures) != len(group.exceptions):
-            raise
-        raise failures[0] from None
+        raise (failures or group.exceptions)[0] from None
     return [task.result() for task in tasks]
 
 
