@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from reconciler.refcore.auth import Lockout, TokenFile, TokenFileError
 from reconciler.refcore.engine import Engine
 from reconciler.refcore.registry import Registry, RegistryFileError
 from reconciler.refcore.runtime import Runtime
+from reconciler.refcore.specs import NAME
 
 log = logging.getLogger("reconciler.refcore")
 
@@ -64,10 +66,9 @@ class ServeSettings:
 
 def serve(settings: ServeSettings) -> None:
     """Run one Core until it is told to stop; raises StartupError when it cannot start."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     config = uvicorn.Config(
         prepare(settings),
         host=settings.host,
@@ -81,11 +82,27 @@ def serve(settings: ServeSettings) -> None:
     )
     scheme = "https" if settings.tls_cert_file else "http"
     log.info("core %r serving on %s://%s:%d", settings.name, scheme, settings.host, settings.port)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler found at start:
+    # this one turns it into a normal exit (status 0) instead of death by signal.
+    signal.signal(signal.SIGTERM, _exit_normally)
     uvicorn.Server(config).run()
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+class OneLineFormatter(logging.Formatter):
+    """One line per event, tracebacks included, so logs stay greppable and parseable."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", " | ")
 
 
 def prepare(settings: ServeSettings) -> Starlette:
     """The ASGI app for `settings`, with its data directory and token files in place."""
+    if not NAME.match(settings.name):
+        raise StartupError(f"--name {settings.name!r} must match {NAME.pattern}")
     if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
         raise StartupError("--tls-cert-file and --tls-key-file must be given together")
     data_dir = settings.data_path.resolve()

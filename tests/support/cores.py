@@ -12,6 +12,9 @@ clients.
     core.kill(); core.start()         # SIGKILL, then the same port and data directory again
     core.stop()                       # SIGTERM; returns the exit code
 
+`generate_token=True` leaves out `--token-file`, so the Core generates `data/token` itself (the
+helper reads it once it appears); `tls=(cert, key)` serves HTTPS, and clients trust `cert`.
+
 The pytest fixtures in `tests/support/fixtures.py` start Cores and always stop them. Waiting
 for anything (health, events arriving) goes through `wait_until`, which polls with a deadline.
 """
@@ -22,6 +25,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -83,6 +87,8 @@ class CoreProcess:
     token: str
     admin_token: str | None
     extra_args: Sequence[str] = ()
+    generate_token: bool = False
+    tls: tuple[Path, Path] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -94,6 +100,8 @@ class CoreProcess:
         *,
         admin: bool = True,
         extra_args: Sequence[str] = (),
+        generate_token: bool = False,
+        tls: tuple[Path, Path] | None = None,
     ) -> CoreProcess:
         """A Core ready to start in `root`: folders made, tokens written, a port chosen."""
         root.mkdir(parents=True, exist_ok=True)
@@ -101,11 +109,14 @@ class CoreProcess:
             name=name,
             root=root,
             port=free_port(),
-            token=secrets.token_urlsafe(24),
+            token="" if generate_token else secrets.token_urlsafe(24),
             admin_token=secrets.token_urlsafe(24) if admin else None,
             extra_args=tuple(extra_args),
+            generate_token=generate_token,
+            tls=tls,
         )
-        core.token_file.write_text(core.token + "\n", encoding="utf-8")
+        if not generate_token:
+            core.token_file.write_text(core.token + "\n", encoding="utf-8")
         if core.admin_token is not None:
             core.admin_token_file.write_text(core.admin_token + "\n", encoding="utf-8")
         return core
@@ -118,7 +129,7 @@ class CoreProcess:
 
     @property
     def token_file(self) -> Path:
-        return self.root / "token"
+        return self.data_dir / "token" if self.generate_token else self.root / "token"
 
     @property
     def admin_token_file(self) -> Path:
@@ -130,7 +141,13 @@ class CoreProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What clients verify the server's certificate with."""
+        return ssl.create_default_context(cafile=self.tls[0]) if self.tls else True
 
     @property
     def api_url(self) -> str:
@@ -147,7 +164,10 @@ class CoreProcess:
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "reconciler", "core", "serve", "--name", self.name]
         command += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
-        command += ["--token-file", str(self.token_file)]
+        if not self.generate_token:
+            command += ["--token-file", str(self.token_file)]
+        if self.tls is not None:
+            command += ["--tls-cert-file", str(self.tls[0]), "--tls-key-file", str(self.tls[1])]
         if self.admin_token is not None:
             command += ["--admin-token-file", str(self.admin_token_file)]
         return [*command, *self.extra_args]
@@ -164,13 +184,17 @@ class CoreProcess:
     def client(self, timeout: float = 10.0) -> httpx.Client:
         """An httpx client on the public API (`/api/v1/`), with the bearer token."""
         headers = {"Authorization": f"Bearer {self.token}"}
-        return httpx.Client(base_url=self.api_url, headers=headers, timeout=timeout)
+        return httpx.Client(
+            base_url=self.api_url, headers=headers, timeout=timeout, verify=self.verify
+        )
 
     def admin_client(self, timeout: float = 10.0) -> httpx.Client:
         """An httpx client on the admin routes (`/admin/v1/`), with the admin token."""
         assert self.admin_token is not None, f"core {self.name} was created without an admin token"
         headers = {"Authorization": f"Bearer {self.admin_token}"}
-        return httpx.Client(base_url=self.admin_url, headers=headers, timeout=timeout)
+        return httpx.Client(
+            base_url=self.admin_url, headers=headers, timeout=timeout, verify=self.verify
+        )
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -191,11 +215,16 @@ class CoreProcess:
     def _healthy(self) -> bool:
         if not self.running:
             raise CoreFailed(f"core {self.name} exited during start:\n{self.log_text()}")
+        if self.generate_token and not self.token:
+            if not self.token_file.exists():
+                return False
+            self.token = self.token_file.read_text(encoding="utf-8").strip()
         try:
             response = httpx.get(
                 f"{self.api_url}health",
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=1.0,
+                verify=self.verify,
             )
         except httpx.TransportError:
             return False

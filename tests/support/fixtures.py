@@ -26,10 +26,22 @@ class CoreFactory:
         self.cores: list[CoreProcess] = []
 
     def __call__(
-        self, name: str = "core", *, admin: bool = True, extra_args: Sequence[str] = ()
+        self,
+        name: str = "core",
+        *,
+        admin: bool = True,
+        extra_args: Sequence[str] = (),
+        generate_token: bool = False,
+        tls: tuple[Path, Path] | None = None,
     ) -> CoreProcess:
+        """Create and start a Core (see `CoreProcess.create` for the options)."""
         core = CoreProcess.create(
-            self.root / f"{name}-{len(self.cores)}", name, admin=admin, extra_args=extra_args
+            self.root / f"{name}-{len(self.cores)}",
+            name,
+            admin=admin,
+            extra_args=extra_args,
+            generate_token=generate_token,
+            tls=tls,
         )
         self.cores.append(core)
         core.start()
