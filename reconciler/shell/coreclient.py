@@ -14,8 +14,8 @@ the token did:
                                         .message, .transient (may a later try succeed unchanged?)
 
 The deployer turns it into an outcome value, so one Core's failure never aborts the others.
-Calling an action on a stream or query, or passing a body whose `name` differs from `name`, is a
-programming error and raises ValueError before anything is sent.
+Calling an action on a stream or query, or passing a body whose `name` differs from `name` or
+that JSON cannot encode, is a programming error: ValueError or TypeError, before anything is sent.
 
 Retries and holding off are described in `corepolicy`: transient failures are retried with
 exponential backoff and full jitter; a 4xx never is; a 401 or 429 stops all calls to that Core

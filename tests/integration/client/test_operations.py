@@ -154,12 +154,13 @@ REFUSALS = [
 ]  # fmt: skip
 
 
-async def send(client: CoreClient, case: Refusal) -> object:
+async def send(client: CoreClient, case: Refusal) -> None:
     if case.verb == "put":
-        return await client.put(case.kind, case.name, case.body)
-    if case.verb == "delete":
-        return await client.delete(case.kind, case.name)
-    return await client.act(case.kind, case.name, ActionVerb(case.verb))
+        await client.put(case.kind, case.name, case.body)
+    elif case.verb == "delete":
+        await client.delete(case.kind, case.name)
+    else:
+        await client.act(case.kind, case.name, ActionVerb(case.verb))
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=lambda case: f"{case.status}-{case.code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -141,3 +142,13 @@ async def test_readback_of_another_cores_observation_is_refused(populated: CoreP
     )
     with pytest.raises(ValueError, match="elsewhere"):
         await read(populated, previous=other)
+
+
+async def test_an_answer_over_the_size_cap_is_a_bad_response(populated: CoreProcess) -> None:
+    """The client reads no more than `max_response_bytes` of an answer; more is BAD_RESPONSE."""
+    tight = replace(FAST, max_response_bytes=300)
+    async with CoreClient(core_of(populated), environ_of(populated), tight) as client:
+        observation = await client.readback()
+    assert (observation.reachable, observation.reason) == (False, Reason.BAD_RESPONSE)
+    assert observation.message is not None
+    assert "with more than 300 bytes" in observation.message
