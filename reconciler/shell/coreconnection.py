@@ -103,11 +103,12 @@ class CoreConnection:
     ) -> Answer:
         """One request, retried while it fails transiently; `what` names it in messages."""
         policy = self.settings.retry
-        for tries in range(1, policy.attempts + 1):
+        tries = 1
+        while True:
             try:
                 return await self._attempt(method, path, what, content)
             except CoreCallError as error:
-                if not coreapi.is_retried(error.reason) or tries == policy.attempts:
+                if not coreapi.is_retried(error.reason) or tries >= policy.attempts:
                     raise (self._after_tries(error, tries) if tries > 1 else error) from None
                 delay = policy.delay(tries, self._draw)
                 log.info(
@@ -115,7 +116,7 @@ class CoreConnection:
                     *(self.name, what, error.reason.value, tries, policy.attempts - 1, delay),
                 )
             await asyncio.sleep(delay)
-        raise AssertionError("the last try returns or raises")
+            tries += 1
 
     @asynccontextmanager
     async def deadline(self, what: str) -> AsyncIterator[None]:

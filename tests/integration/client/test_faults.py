@@ -170,3 +170,16 @@ async def test_a_readback_rides_out_one_cut_answer(
     observation = await client.readback()
     assert observation.reachable
     assert (STREAM, "present") in observation.components
+
+
+async def test_an_out_of_band_edit_shows_in_the_next_readback(
+    client: CoreClient, process: CoreProcess
+) -> None:
+    """A change made behind the reconciler's back (the admin edit route) is what readback sees."""
+    await client.put(STREAM, "edited", {"backpressure": "block", "metadata": {"revision": "r1"}})
+    with process.admin_client() as admin:
+        patch = {"backpressure": "drop", "metadata": {"revision": "by-hand"}}
+        admin.patch("streams/edited", json=patch).raise_for_status()
+    component = (await client.readback()).components[(STREAM, "edited")]
+    assert component.body["backpressure"] == "drop"
+    assert component.metadata == {"revision": "by-hand"}
