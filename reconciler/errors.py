@@ -4,11 +4,13 @@
     ├── ConfigurationError   a person must fix a flag, a file or the environment; exit 2 at start
     ├── DeclarationError     the declared state at a revision is invalid: refuse it, keep the last
                              good one
-    └── TransientError       the world is briefly unavailable; retry with backoff
-        └── SourceUnavailable  the Git source cannot be reached or read right now
+    ├── TransientError       the world is briefly unavailable; retry with backoff
+    │   └── SourceUnavailable  the Git source cannot be reached or read right now
+    └── CoreCallError        one call to one Core failed (reconciler.shell.coreclient)
 
-A failed operation on a Core is never one of these: it is an outcome value with a reason code, so
-that one Core's failure cannot abort the work on the others.
+A failed operation on a Core never escapes as an exception: the Core client raises
+CoreCallError (with a reason code and whether it is transient) and the deployer turns it into an
+outcome value at once, so that one Core's failure cannot abort the work on the others.
 
 Messages are lowercase, name the file, Core or flag they are about, and never carry a secret.
 Pure module.

@@ -1,0 +1,267 @@
+"""One Core's HTTP connection: a request with its token, its retries, and its failures named.
+
+`CoreConnection.request` sends one protocol request and answers the status and body of a 2xx, or
+raises `CoreCallError` (documented with the client, in `coreclient`). It is the only place the
+bearer token is put on the wire, the only place httpx exceptions are caught, and the only place
+answer sizes are capped. Retries and holding off follow `corepolicy`.
+
+I/O module (HTTP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import httpx
+
+from reconciler import __version__, errors
+from reconciler.decide.model import Core, Tls
+from reconciler.decide.observed import Reason
+from reconciler.shell import coreapi
+from reconciler.shell.corepolicy import AuthGate, ClientSettings
+from reconciler.shell.tokens import Secret, TokenSource, TokenUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CoreCallError(errors.ReconcilerError):
+    """A call to a Core that did not succeed, with the reason code the reports use."""
+
+    def __init__(self, reason: Reason, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying the same call later, with nothing changed, may succeed."""
+        return coreapi.is_transient(self.reason)
+
+    def __repr__(self) -> str:
+        return f"CoreCallError({self.reason.value!r}, {self.message!r}, status={self.status})"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A successful answer: its status and its body, not yet parsed."""
+
+    status: int
+    content: bytes
+
+
+class CoreConnection:
+    """The HTTP side of one Core: token, hold-off state, retries, failure naming."""
+
+    def __init__(
+        self,
+        core: Core,
+        environ: Mapping[str, str],
+        settings: ClientSettings,
+        clock: Clock,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = core.name
+        self.settings = settings
+        self._clock = clock
+        self._token = TokenSource(core.token, environ, clock)
+        self._gate = AuthGate(settings.auth, clock)
+        self._draw: Callable[[], float] = random.random  # jitter, not security
+        self._setup_error: CoreCallError | None = None
+        timeouts = settings.timeouts
+        self._http = httpx.AsyncClient(
+            base_url=core.url,
+            verify=self._verify(core.tls),
+            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect, pool=timeouts.connect),
+            limits=httpx.Limits(max_connections=settings.max_connections),
+            headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self, method: str, path: str, what: str, content: bytes | None = None
+    ) -> Answer:
+        """One request, retried while it fails transiently; `what` names it in messages."""
+        policy = self.settings.retry
+        tries = 1
+        while True:
+            try:
+                return await self._attempt(method, path, what, content)
+            except CoreCallError as error:
+                if not coreapi.is_retried(error.reason) or tries >= policy.attempts:
+                    raise (self._after_tries(error, tries) if tries > 1 else error) from None
+                delay = policy.delay(tries, self._draw)
+                log.info(
+                    "core %s: %s failed (%s); retry %d of %d in %.2f s",
+                    *(self.name, what, error.reason.value, tries, policy.attempts - 1, delay),
+                )
+            await asyncio.sleep(delay)
+            tries += 1
+
+    @asynccontextmanager
+    async def deadline(self, what: str) -> AsyncIterator[None]:
+        """Bound one operation, retries included, by the operation timeout."""
+        seconds = self.settings.timeouts.operation
+        try:
+            async with asyncio.timeout(seconds):
+                yield
+        except TimeoutError:
+            message = f"core {self.name} did not finish {what} within {seconds:g} s"
+            raise CoreCallError(Reason.TIMEOUT, message) from None
+
+    def parsed(self, what: str, answer: Answer, parse: Callable[[object], T]) -> T:
+        """`parse` applied to the answer's JSON; a bad answer is a BAD_RESPONSE error."""
+        try:
+            return parse(coreapi.decode_json(answer.content))
+        except coreapi.BadResponse as error:
+            message = self._token.redact(f"core {self.name} gave a bad answer to {what}: {error}")
+            raise CoreCallError(Reason.BAD_RESPONSE, message, answer.status) from None
+
+    async def _attempt(self, method: str, path: str, what: str, content: bytes | None) -> Answer:
+        if self._setup_error is not None:
+            raise self._setup_error
+        secret, generation = self._secret(), self._token.generation
+        self._check_gate(what, generation)
+        headers = {"Authorization": f"Bearer {secret.reveal()}"}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            async with self._http.stream(
+                method, path, content=content, headers=headers
+            ) as response:
+                body = await self._read_body(response, what)
+        except httpx.HTTPError as error:
+            raise self._transport_error(error, what) from error
+        elapsed = (time.perf_counter() - started) * 1000
+        log.debug(
+            "core %s: %s %s: %d in %.0f ms", self.name, method, path, response.status_code, elapsed
+        )
+        if response.is_success:
+            self._gate.succeeded()
+            return Answer(response.status_code, body)
+        raise self._refusal(response, body, what, generation)
+
+    async def _read_body(self, response: httpx.Response, what: str) -> bytes:
+        limit = self.settings.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(what, response.status_code)
+        content = bytearray()
+        async for chunk in response.aiter_bytes():
+            content += chunk
+            if len(content) > limit:
+                raise self._too_large(what, response.status_code)
+        return bytes(content)
+
+    def _secret(self) -> Secret:
+        try:
+            return self._token.current()
+        except TokenUnavailable as error:
+            message = f"no token for core {self.name}: {error}"
+            raise CoreCallError(Reason.TOKEN_UNAVAILABLE, message) from None
+
+    def _check_gate(self, what: str, generation: int) -> None:
+        hold = self._gate.hold(generation)
+        if hold is None:
+            return
+        until = hold.until.isoformat(timespec="seconds")
+        if hold.reason is Reason.LOCKED_OUT:
+            cause = "has locked this client out"
+        else:
+            cause = "refused the token; holding off"
+        message = f"core {self.name} {cause} until {until}; {what} not sent"
+        raise CoreCallError(hold.reason, message)
+
+    # --- naming failures -----------------------------------------------------------------------
+
+    def _refusal(
+        self, response: httpx.Response, content: bytes, what: str, generation: int
+    ) -> CoreCallError:
+        status = response.status_code
+        reason = coreapi.reason_for_status(status)
+        message = f"core {self.name} answered {what} with {status} ({coreapi.parse_error(content)})"
+        if reason is Reason.UNAUTHORIZED:
+            hold = self._gate.unauthorized(generation)
+        elif reason is Reason.LOCKED_OUT:
+            wait = coreapi.parse_retry_after(response.headers.get("retry-after"), self._clock())
+            hold = self._gate.locked_out(wait)
+        elif reason is Reason.BAD_RESPONSE:
+            return CoreCallError(reason, f"core {self.name} answered {what} with {status}", status)
+        else:
+            return CoreCallError(reason, self._token.redact(message), status)
+        message += f"; no calls to it until {hold.until.isoformat(timespec='seconds')}"
+        log.warning("%s", self._token.redact(message))
+        return CoreCallError(reason, self._token.redact(message), status)
+
+    def _transport_error(self, error: httpx.HTTPError, what: str) -> CoreCallError:
+        if isinstance(error, httpx.TimeoutException):
+            phase = "connect" if isinstance(error, httpx.ConnectTimeout) else "answer"
+            reason, detail = Reason.TIMEOUT, f"did not {phase} in time for {what}"
+        elif (tls := _tls_failure(error)) is not None:
+            reason, detail = Reason.TLS, f"failed TLS for {what} ({tls})"
+        elif isinstance(error, httpx.DecodingError):
+            reason, detail = Reason.BAD_RESPONSE, f"sent an undecodable answer to {what}"
+        elif isinstance(error, httpx.RemoteProtocolError):
+            reason, detail = Reason.UNREACHABLE, f"broke off the connection during {what}"
+        else:
+            cause = _root_cause(error)
+            reason, detail = Reason.UNREACHABLE, f"could not be reached for {what} ({cause})"
+        return CoreCallError(reason, self._token.redact(f"core {self.name} {detail}"))
+
+    def _too_large(self, what: str, status: int) -> CoreCallError:
+        limit = self.settings.max_response_bytes
+        message = f"core {self.name} answered {what} with more than {limit} bytes"
+        return CoreCallError(Reason.BAD_RESPONSE, message, status)
+
+    def _after_tries(self, error: CoreCallError, tries: int) -> CoreCallError:
+        return CoreCallError(error.reason, f"{error.message} (after {tries} tries)", error.status)
+
+    def _verify(self, tls: Tls) -> ssl.SSLContext | bool:
+        if not tls.verify:
+            return False
+        if tls.ca_file is None:
+            return True
+        try:
+            return ssl.create_default_context(cafile=tls.ca_file)
+        except (OSError, ssl.SSLError) as error:
+            message = f"core {self.name}: CA file {tls.ca_file} cannot be used ({error})"
+            self._setup_error = CoreCallError(Reason.TLS, message)
+            return True
+
+
+def _tls_failure(error: BaseException) -> str | None:
+    """The TLS problem behind `error` (certificate, handshake), if TLS is what failed."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) and not isinstance(seen, ssl.SSLEOFError):
+            return getattr(seen, "verify_message", None) or seen.reason or type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _root_cause(error: BaseException) -> str:
+    while (inner := error.__cause__ or error.__context__) is not None:
+        error = inner
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:200]

@@ -1,0 +1,172 @@
+"""A Core's bearer token, read from where its `SecretRef` points, and kept out of sight.
+
+`{env: VAR}` is looked up in the environment mapping the program built once (nothing here reads
+`os.environ`). `{file: PATH}` holds the token as plain text or in PADAS's JSON form
+`{"token": "...", "expires_at": "<ISO 8601>"}`; the file is read again when its modification time
+or size changes, so a rotated token is picked up without a restart. A token that is missing,
+empty, expired or not usable in an HTTP header raises `TokenUnavailable`, whose message names the
+variable or file and never the content.
+
+The token itself is a `Secret`: its `str` and `repr` are redacted, so logging or formatting one
+by mistake shows nothing. Only the client calls `reveal()`, to build the header.
+
+I/O module (reads token files).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from reconciler.decide.model import SecretRef
+
+MAX_TOKEN_FILE_BYTES: Final = 64 * 1024
+"""A token file larger than this is refused rather than read: it cannot be a token file."""
+
+_HEADER_SAFE: Final = frozenset(chr(code) for code in range(0x21, 0x7F))
+
+
+class TokenUnavailable(Exception):
+    """No usable token right now; the message names where it was looked for."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class _FileToken:
+    secret: Secret
+    expires_at: datetime | None
+    stamp: tuple[int, int]
+
+
+class TokenSource:
+    """Where one Core's token comes from; `current()` answers the token to send now."""
+
+    def __init__(
+        self,
+        ref: SecretRef,
+        environ: Mapping[str, str],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.ref = ref
+        self._environ = environ
+        self._clock = clock
+        self._cached: _FileToken | None = None
+        self._generation = 0
+        self._last: Secret | None = None
+
+    @property
+    def generation(self) -> int:
+        """Grows each time the token read differs from the one before (a rotation)."""
+        return self._generation
+
+    def current(self) -> Secret:
+        """The token to send; raises TokenUnavailable when there is none to send."""
+        secret = self._from_env() if self.ref.env is not None else self._from_file()
+        if secret != self._last:
+            self._last = secret
+            self._generation += 1
+        return secret
+
+    def redact(self, text: str) -> str:
+        """`text` with the last token read blotted out: for any text a Core's answer went into."""
+        if self._last is None:
+            return text
+        return text.replace(self._last.reveal(), "***")
+
+    def _from_env(self) -> Secret:
+        variable = self.ref.env
+        value = self._environ.get(variable or "")
+        if value is None:
+            raise TokenUnavailable(f"environment variable {variable} is not set")
+        return _checked(value.strip(), f"environment variable {variable}")
+
+    def _from_file(self) -> Secret:
+        path = Path(self.ref.file or "")
+        try:
+            stamp = _stamp(path)
+            if self._cached is None or self._cached.stamp != stamp:
+                self._cached = _read_file(path, stamp)
+        except OSError as error:
+            raise TokenUnavailable(
+                f"token file {path} cannot be read ({error.strerror or type(error).__name__})"
+            ) from None
+        expires_at = self._cached.expires_at
+        if expires_at is not None and self._clock() >= expires_at:
+            raise TokenUnavailable(f"the token in file {path} expired at {expires_at.isoformat()}")
+        return self._cached.secret
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
+def _read_file(path: Path, stamp: tuple[int, int]) -> _FileToken:
+    if stamp[1] > MAX_TOKEN_FILE_BYTES:
+        raise TokenUnavailable(f"token file {path} is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise TokenUnavailable(f"token file {path} is not UTF-8 text") from None
+    where = f"token file {path}"
+    if not text.startswith("{"):
+        return _FileToken(_checked(text, where), None, stamp)
+    token, expires_at = _parse_json_form(text, where)
+    return _FileToken(_checked(token, where), expires_at, stamp)
+
+
+def _parse_json_form(text: str, where: str) -> tuple[str, datetime | None]:
+    # `from None` throughout: a JSON error keeps the whole document (the token) on the exception
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise TokenUnavailable(f"{where} starts with '{{' but is not valid JSON") from None
+    token = document.get("token") if isinstance(document, dict) else None
+    if not isinstance(token, str):
+        raise TokenUnavailable(f"{where} has no string field 'token'")
+    expires = document.get("expires_at")
+    if expires is None:
+        return token, None
+    try:
+        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
+    except ValueError:
+        raise TokenUnavailable(
+            f"{where} has an 'expires_at' that is not an ISO 8601 time"
+        ) from None
+    return token, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _checked(value: str, where: str) -> Secret:
+    if not value:
+        raise TokenUnavailable(f"{where} is empty")
+    if not set(value) <= _HEADER_SAFE:
+        raise TokenUnavailable(f"{where} holds spaces or characters an HTTP header cannot carry")
+    return Secret(value)
