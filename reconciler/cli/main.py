@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import core, validate
+from reconciler.cli import action, core, deployall, once, plan, status, validate
+from reconciler.cli.workspace import Invalid
 from reconciler.errors import ConfigurationError
 
-COMMANDS = (validate, core)
+COMMANDS = (validate, plan, status, once, action, deployall, core)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"reconciler: {error}", file=sys.stderr)
         return 2
+    except Invalid:
+        return 1
     except KeyboardInterrupt:
         return 130
     return code

@@ -30,7 +30,9 @@ def overlay(base: Path, case: Path, target: Path) -> Path:
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed identity; returns standard output."""
     command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args]
-    done = subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=repo, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed in {repo}:\n{done.stderr}")
     return done.stdout.strip()
 
 

@@ -1,0 +1,44 @@
+"""Builds the process's one `Config` from flags, then `RECONCILER_*` variables, then defaults.
+
+This is the only place that reads `os.environ`. I/O module (the environment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+
+from reconciler.shell.config import (
+    Config,
+    duration,
+    pick,
+    source_of,
+    state_dir_of,
+    webhook_secret,
+)
+from reconciler.shell.gitsource import Identity
+
+
+def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
+    """The Config for this run; flags a command does not have fall back to the environment."""
+    env = dict(os.environ if environ is None else environ)
+    flag = vars(args)
+    source = pick(flag.get("repo_source"), env, "RECONCILER_REPO")
+    interval = pick(flag.get("interval"), env, "RECONCILER_INTERVAL")
+    readback = pick(flag.get("readback_interval"), env, "RECONCILER_READBACK_INTERVAL")
+    return Config(
+        source=source_of(source) if source else None,
+        state_dir=state_dir_of(flag.get("state_dir"), source_of(source) if source else None, env),
+        branch=pick(flag.get("branch"), env, "RECONCILER_BRANCH"),
+        interval=duration(interval, "--interval") if interval else 60.0,
+        readback_interval=duration(readback, "--readback-interval") if readback else 15.0,
+        listen=pick(flag.get("listen"), env, "RECONCILER_LISTEN") or "127.0.0.1:8999",
+        log_format=pick(flag.get("log_format"), env, "RECONCILER_LOG_FORMAT") or "text",
+        webhook_secret=webhook_secret(env, flag.get("webhook_secret_file")),
+        identity=Identity(
+            env.get("RECONCILER_BOT_NAME", "reconciler"),
+            env.get("RECONCILER_BOT_EMAIL", "reconciler@localhost"),
+        ),
+        environ=env,
+    )

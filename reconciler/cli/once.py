@@ -1,0 +1,63 @@
+"""`reconciler once --repo SOURCE [--state-dir DIR]`: one full pass of the daemon, then exit.
+
+Exit 0 when the pass completed (whatever it found), 1 when the source could not be fetched,
+2 on a usage or configuration error. I/O module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from typing import Any
+
+from reconciler.cli import environment
+from reconciler.cli.status import table
+from reconciler.errors import SourceUnavailable
+from reconciler.shell.reconcile import PassResult
+from reconciler.shell.session import session
+
+PUSH_ATTEMPTS = 5
+log = logging.getLogger(__name__)
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "once",
+        help="run one full pass: fetch, read back, run requests, write the report",
+        description="Run one pass of the daemon against SOURCE and exit.",
+    )
+    parser.add_argument(
+        "--repo", dest="repo_source", metavar="SOURCE", help="Git URL or local path"
+    )
+    parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
+    parser.add_argument("--branch", help="tracked branch (default: the source's default)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = environment.build(args)
+    try:
+        result = asyncio.run(once(config))
+    except SourceUnavailable as error:
+        print(f"reconciler: {error}")
+        return 1
+    print(table(result.rows), end="")
+    pushed = "pushed" if result.pushed else "not pushed"
+    print(
+        f"report: {result.report_commit[:12]} ({pushed})"
+        if result.report_commit
+        else "report: unchanged"
+    )
+    return 0
+
+
+async def once(config: Any) -> PassResult:
+    """One pass; a rejected report push is retried by a new pass on the new head."""
+    async with session(config) as reconciler:
+        for _attempt in range(PUSH_ATTEMPTS):
+            result = await reconciler.run_pass()
+            if result.report_commit is None or result.pushed:
+                return result
+            log.info("report push rejected: the branch moved; building it again on the new head")
+        return result

@@ -1,0 +1,58 @@
+"""`reconciler plan [REPO] [--format text|markdown|json]`: what a Deploy All would change now.
+
+It reads the folder's declared state, reads back every Core, and plans against what the Cores
+hold; what this reconciler owns is read from the components' own metadata (or from the daemon's
+ledger with `--state-dir`). The digest it prints is what a deploy marker pins with `expect_plan`.
+I/O module (files, Cores, the terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli import environment, workspace
+from reconciler.decide.plan import plan
+from reconciler.decide.planview import plan_json, plan_markdown, plan_text
+from reconciler.decide.records import Records, records_from_metadata
+from reconciler.shell.ledger import Ledger
+
+FORMATS = {"text": plan_text, "markdown": plan_markdown}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="show what a Deploy All would change, and the plan digest",
+        description="Read back every Core and print the per-Core operations a Deploy All of "
+        "REPO's declared state would run, with the plan digest.",
+    )
+    parser.add_argument("repo", nargs="?", default=".", help="repository folder (default: .)")
+    parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    parser.add_argument("--state-dir", help="use the daemon's ledger for what it owns")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = Path(args.repo)
+    state = workspace.declared(repo)
+    config = environment.build(args)
+    observations = asyncio.run(workspace.readback(state, config))
+    revision, label = workspace.revision_label(repo)
+    records = (
+        ledger_records(config.state_dir) if args.state_dir else records_from_metadata(observations)
+    )
+    found = plan(state, records, observations, revision)
+    print(plan_json(found) if args.format == "json" else FORMATS[args.format](found, label), end="")
+    return 0
+
+
+def ledger_records(state_dir: Path | None) -> Records:
+    assert state_dir is not None
+    ledger = Ledger.open(state_dir)
+    try:
+        return ledger.records()
+    finally:
+        ledger.close()

@@ -1,0 +1,77 @@
+"""`reconciler status [REPO] [--format text|markdown|json]`: one readback, the rows; writes nothing.
+
+Deployed state comes from the components' own metadata, or from the daemon's ledger with
+`--state-dir`. I/O module (files, Cores, the terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli import environment, workspace
+from reconciler.cli.plan import ledger_records
+from reconciler.decide.records import records_from_metadata
+from reconciler.decide.report import ReportInputs, json_text, pipelines_document, readme
+from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "status",
+        help="read back every Core and print the pipeline rows",
+        description="Read back every Core once and print each pipeline's status, tags and cells.",
+    )
+    parser.add_argument("repo", nargs="?", default=".", help="repository folder (default: .)")
+    parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    parser.add_argument("--state-dir", help="use the daemon's ledger for what was deployed")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = Path(args.repo)
+    state = workspace.declared(repo)
+    config = environment.build(args)
+    observations = asyncio.run(workspace.readback(state, config))
+    records = (
+        ledger_records(config.state_dir) if args.state_dir else records_from_metadata(observations)
+    )
+    now, interval = datetime.now(UTC), timedelta(seconds=config.readback_interval)
+    inputs = Inputs(state, records, observations, now, interval)
+    found = rows(inputs)
+    if args.format == "text":
+        print(table(found), end="")
+        return 0
+    cores = sorted(state.cores)
+    report = ReportInputs(
+        revision=workspace.revision_label(repo)[0],
+        rows=found,
+        cores=cores,
+        observations=observations,
+        now=now,
+        interval=interval,
+        unmanaged={core: unmanaged(inputs, core) for core in cores},
+    )
+    print(
+        readme(report) if args.format == "markdown" else json_text(pipelines_document(report)),
+        end="",
+    )
+    return 0
+
+
+def table(found: tuple[Row, ...]) -> str:
+    """Rows as aligned columns for a terminal, one line per cell under its pipeline."""
+    width = max((len(row.pipeline) for row in found), default=8)
+    lines = [f"{'PIPELINE':<{width}}  {'STATUS':<18}  TAGS"]
+    for row in found:
+        tags = ", ".join(tag.value for tag in row.tags) or "-"
+        lines.append(f"{row.pipeline:<{width}}  {row.status.value:<18}  {tags}")
+        for cell in row.cells:
+            note = "" if cell.assigned else "  (not assigned: to remove)"
+            error = f"  error: {cell.last_error}" if cell.last_error else ""
+            state = f"{cell.deployment.value}, {cell.runtime.value}"
+            lines.append(f"{'':<{width}}    {cell.core}: {state}{note}{error}")
+    return "\n".join(lines) + "\n"

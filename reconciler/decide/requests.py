@@ -1,0 +1,91 @@
+"""From requests found in history to runs ready to record (SPEC §4, §5).
+
+A request's marker document is read from the declared state at the request's own commit. A
+request whose commit holds invalid declared state, or whose marker document cannot be found, is
+refused with the reason; a superseded Deploy All is recorded as such, naming the one that won.
+Pure module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from reconciler.decide import resolve
+from reconciler.decide.markers import Request, RequestKind, Verdict
+from reconciler.decide.model import DeclaredState
+from reconciler.decide.outcomes import RequestState, Run, RunKind
+from reconciler.errors import DeclarationError
+
+StateAt = DeclaredState | DeclarationError
+
+
+def to_run(request: Request, verdict: Verdict, state: StateAt, newest: Request | None) -> Run:
+    """The run to record for one request, already refused or superseded when it must be."""
+    base = Run(
+        id=request.default_id,
+        kind=RunKind.DEPLOY if request.kind is RequestKind.DEPLOY else RunKind.ACTION,
+        state=RequestState.CLAIMED,
+        commit=request.commit,
+        author=request.author,
+        requested_at=request.at,
+        reason=request.reason or "",
+    )
+    if isinstance(state, DeclarationError):
+        note = f"the declared state at this commit is invalid ({len(state.problems)} problem(s))"
+        return _with(base, state=RequestState.REFUSED, note=note)
+    run = _from_marker(base, request, state)
+    if verdict is Verdict.SUPERSEDED and run.state is RequestState.CLAIMED:
+        winner = f"{newest.default_id} in commit {newest.commit[:12]}" if newest else "a newer one"
+        note = f"superseded by the newer Deploy All {winner}"
+        return _with(run, state=RequestState.SUPERSEDED, note=note)
+    return run
+
+
+def _from_marker(base: Run, request: Request, state: DeclaredState) -> Run:
+    if request.path is None:
+        return base
+    if request.kind is RequestKind.DEPLOY:
+        deploys = [m for m in state.deploy_markers.values() if m.origin.path == request.path]
+        if not deploys:
+            return _with(
+                base, state=RequestState.REFUSED, note=f"no DeployAll document in {request.path}"
+            )
+        marker = deploys[-1]
+        return _with(base, id=marker.id, reason=marker.reason, expect_plan=marker.expect_plan)
+    actions = [a for a in state.actions.values() if a.origin.path == request.path]
+    if not actions:
+        return _with(
+            base, state=RequestState.REFUSED, note=f"no CoreAction document in {request.path}"
+        )
+    action = actions[-1]
+    cores = action.cores or resolve.cores_for(state, action.pipeline)
+    return _with(
+        base,
+        id=action.id,
+        pipeline=action.pipeline,
+        action=action.action.value,
+        target_cores=tuple(cores),
+        reason=f"{action.action.value} {action.pipeline}",
+    )
+
+
+def _with(run: Run, **changes: Any) -> Run:
+    return replace(run, **changes)
+
+
+def renamed(run: Run, taken_by: Run) -> Run:
+    """A run whose id is already used by another request: refused under a distinct id."""
+    return _with(
+        run,
+        id=f"{run.id}-{run.commit[:7]}",
+        state=RequestState.REFUSED,
+        note=f"id {run.id!r} was already used by commit {taken_by.commit[:12]}; "
+        "give the marker another file name or id",
+    )
+
+
+def newest_deploy(found: Sequence[tuple[Request, Verdict]]) -> Request | None:
+    runs = [r for r, v in found if r.kind is RequestKind.DEPLOY and v is Verdict.RUN]
+    return runs[-1] if runs else None

@@ -1,0 +1,97 @@
+"""The one settings object of a process, built once: flags, then `RECONCILER_*`, then defaults.
+
+Nothing else in the program reads the environment. The environment mapping is kept whole so
+that Core tokens given as `{env: VAR}` can be resolved from it, and from nowhere else.
+
+I/O module (reads the environment it is given, resolves paths).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.errors import ConfigurationError
+from reconciler.shell.corepolicy import ClientSettings
+from reconciler.shell.gitsource import Identity, local_path
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """How this process runs. Durations are in seconds."""
+
+    source: str | None = None
+    """The Git source: a URL or a local path (bare or not); local paths are made absolute."""
+    state_dir: Path | None = None
+    """Where the ledger and the daemon's own clone live."""
+    branch: str | None = None
+    """The tracked branch; None follows the source's default branch."""
+    interval: float = 60.0
+    """How often the source is fetched even without a push notification."""
+    readback_interval: float = 15.0
+    """How often every Core is read back."""
+    listen: str = "127.0.0.1:8999"
+    """Where the daemon's HTTP endpoints listen (loopback unless told otherwise)."""
+    log_format: str = "text"
+    """`text` for people, `json` for machines."""
+    webhook_secret: str | None = field(default=None, repr=False)
+    """The shared secret of `POST /webhook` (HMAC-SHA256); never printed."""
+    identity: Identity = Identity()
+    """Who report commits are from."""
+    client: ClientSettings = ClientSettings()
+    """Timeouts, retries and concurrency for talking to Cores."""
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The environment the process started with, for `{env: VAR}` token references."""
+
+
+def duration(value: str, name: str) -> float:
+    """Seconds from `15`, `15s`, `500ms`, `2m` or `1h`; a bad value names its flag."""
+    match = _DURATION.match(value)
+    if match is None or float(match.group(1)) <= 0:
+        raise ConfigurationError(f"{name} must be a positive duration such as 15s, 2m or 500ms")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def pick(flag: str | None, environ: Mapping[str, str], variable: str) -> str | None:
+    """A flag's value, else the environment variable's."""
+    return flag if flag is not None else environ.get(variable)
+
+
+def source_of(value: str) -> str:
+    """A SOURCE as the clone should see it: local paths absolute, URLs unchanged."""
+    path = local_path(value)
+    return str(path) if path is not None else value
+
+
+def default_state_dir(source: str, environ: Mapping[str, str]) -> Path:
+    """A per-SOURCE folder under the user's state home (XDG_STATE_HOME or ~/.local/state)."""
+    home = environ.get("XDG_STATE_HOME") or str(Path(environ.get("HOME", "~")) / ".local" / "state")
+    slug = re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[-40:] or "source"
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    return Path(home).expanduser() / "reconciler" / f"{slug}-{digest}"
+
+
+def state_dir_of(flag: str | None, source: str | None, environ: Mapping[str, str]) -> Path | None:
+    chosen = pick(flag, environ, "RECONCILER_STATE_DIR")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return default_state_dir(source, environ) if source else None
+
+
+def webhook_secret(environ: Mapping[str, str], secret_file: str | None) -> str | None:
+    """The webhook secret from `--webhook-secret-file`, else `RECONCILER_WEBHOOK_SECRET`."""
+    path = pick(secret_file, environ, "RECONCILER_WEBHOOK_SECRET_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigurationError(
+                f"webhook secret file {path} cannot be read: {error.strerror}"
+            ) from error
+    return environ.get("RECONCILER_WEBHOOK_SECRET") or None

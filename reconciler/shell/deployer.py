@@ -1,0 +1,188 @@
+"""The deployer: runs a plan on the Cores (SPEC §4) and turns every failure into an outcome.
+
+Cores are worked on in parallel, at most `parallelism` at a time. On one Core the operations run
+in plan order; each success is recorded in the ledger at once (so a run killed half way knows
+what it already did), a component to delete is stopped first, and the first permanent failure
+(the client has already retried transient ones) stops the work on that Core: its remaining
+operations are recorded as skipped. Other Cores go on, unless more than `max_failed_cores` have
+failed: then Cores not yet started are skipped. Deploying never starts anything: new components
+are created stopped by the Core, and an update keeps a running component running.
+
+`stop` is checked between operations: a shutdown lets the current Core call finish, records it,
+and leaves the rest to the resumed run. I/O module (Cores, ledger).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconciler.decide.fingerprint import fingerprint
+from reconciler.decide.model import ActionVerb, ComponentKind, Rollout
+from reconciler.decide.observed import Runtime
+from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
+from reconciler.decide.plan import CorePlan, Operation, OpKind
+from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
+from reconciler.shell.coreclient import CoreClient
+from reconciler.shell.coreconnection import CoreCallError
+from reconciler.shell.ledger import Ledger
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+_RUNS = (Runtime.RUNNING, Runtime.STARTING, Runtime.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One Deploy All run: which request, at which revision, under which rollout policy."""
+
+    run_id: str
+    revision: str
+    rollout: Rollout
+    clock: Clock
+    stop: asyncio.Event
+
+
+class _Rollout:
+    """Counts failed Cores and says when the rollout must stop."""
+
+    def __init__(self, policy: Rollout) -> None:
+        self.limit = policy.max_failed_cores
+        self.failed = 0
+
+    @property
+    def halted(self) -> bool:
+        return self.limit is not None and self.failed > self.limit
+
+
+async def deploy(
+    plans: Sequence[CorePlan], clients: Callable[[str], CoreClient], ledger: Ledger, job: Job
+) -> tuple[CoreOutcome, ...]:
+    """Apply every Core's plan; one outcome per Core, in the order of `plans`."""
+    slots = asyncio.Semaphore(job.rollout.parallelism)
+    rollout = _Rollout(job.rollout)
+
+    async def one(plan: CorePlan) -> CoreOutcome:
+        async with slots:
+            if rollout.halted or job.stop.is_set():
+                return _skipped(plan, rollout, job)
+            outcome = await deploy_core(plan, clients(plan.core), ledger, job)
+            rollout.failed += outcome.outcome is Outcome.FAILED
+            return outcome
+
+    return tuple(await asyncio.gather(*(one(plan) for plan in plans)))
+
+
+def _skipped(plan: CorePlan, rollout: _Rollout, job: Job) -> CoreOutcome:
+    if job.stop.is_set():
+        return CoreOutcome(
+            plan.core, Outcome.SKIPPED, reason="shutdown", message="the daemon stopped"
+        )
+    message = f"rollout stopped: more than {rollout.limit} Core(s) failed"
+    return CoreOutcome(plan.core, Outcome.SKIPPED, reason="rollout-stopped", message=message)
+
+
+async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job) -> CoreOutcome:
+    """Apply one Core's plan in order; record each step, then the Core's deployments."""
+    started = job.clock()
+    if plan.blocked is not None:
+        message = f"core {plan.core} could not be read back, so nothing was changed"
+        _record_failure(plan, ledger, job, plan.blocked.value, message)
+        return CoreOutcome(
+            plan.core, Outcome.FAILED, (), plan.blocked.value, message, started, job.clock()
+        )
+    steps: list[StepResult] = []
+    for index, op in enumerate(plan.operations):
+        if job.stop.is_set():
+            rest = _skip_all(plan.operations[index:], "shutdown")
+            return CoreOutcome(
+                plan.core,
+                Outcome.SKIPPED,
+                (*steps, *rest),
+                "shutdown",
+                "the daemon stopped; the run resumes on restart",
+                started,
+                job.clock(),
+            )
+        try:
+            await apply(op, client, ledger, job)
+        except CoreCallError as error:
+            log.warning("core %s: %s %s/%s failed: %s", plan.core, op.op, op.kind, op.name, error)
+            steps.append(_step(op, Outcome.FAILED, error.reason.value, str(error)))
+            steps += _skip_all(plan.operations[index + 1 :], "earlier-failure")
+            _record_failure(plan, ledger, job, error.reason.value, str(error))
+            done = sum(s.outcome is Outcome.DONE for s in steps)
+            message = f"{op.op.value} {op.kind.value}/{op.name} failed after {done} done: {error}"
+            return CoreOutcome(
+                plan.core,
+                Outcome.FAILED,
+                tuple(steps),
+                error.reason.value,
+                message,
+                started,
+                job.clock(),
+            )
+        steps.append(_step(op, Outcome.DONE))
+    _record_success(plan, ledger, job)
+    return CoreOutcome(plan.core, Outcome.DONE, tuple(steps), None, None, started, job.clock())
+
+
+async def apply(op: Operation, client: CoreClient, ledger: Ledger, job: Job) -> None:
+    """One operation on the Core, recorded in the ledger as soon as the Core confirms it."""
+    if op.op is OpKind.DELETE:
+        await _stop_if_running(op, client)
+        await client.delete(op.kind, op.name)
+        ledger.disown(client.name, op.key)
+        return
+    assert op.body is not None
+    metadata = component_metadata(op.pipelines, job.revision, job.clock(), op.body)
+    await client.put(op.kind, op.name, {**op.body, "metadata": metadata})
+    ledger.own(client.name, op.key)
+
+
+async def _stop_if_running(op: Operation, client: CoreClient) -> None:
+    if op.kind not in (ComponentKind.CONNECTOR, ComponentKind.TASK):
+        return
+    held = await client.get(op.kind, op.name)
+    if held is not None and held.state in _RUNS:
+        await client.act(op.kind, op.name, ActionVerb.STOP)
+
+
+def _step(
+    op: Operation, outcome: Outcome, reason: str | None = None, message: str | None = None
+) -> StepResult:
+    return StepResult(op.op.value, op.kind.value, op.name, outcome, reason, message)
+
+
+def _skip_all(ops: Sequence[Operation], reason: str) -> list[StepResult]:
+    return [_step(op, Outcome.SKIPPED, reason) for op in ops]
+
+
+def _record_success(plan: CorePlan, ledger: Ledger, job: Job) -> None:
+    now = job.clock()
+    deployments = [
+        Deployment(plan.core, pipeline, specs, job.revision, now, job.run_id)
+        for pipeline, specs in sorted(plan.desired.items())
+    ]
+    gone = ledger.records().deployed_pipelines(plan.core) - set(plan.desired)
+    ledger.record_core(plan.core, deployments, sorted(gone))
+
+
+def _record_failure(plan: CorePlan, ledger: Ledger, job: Job, reason: str, message: str) -> None:
+    for pipeline in sorted(_affected(plan, ledger.records())):
+        ledger.set_error(CellError(plan.core, pipeline, Stage.DEPLOY, reason, message, job.clock()))
+
+
+def _affected(plan: CorePlan, records: Records) -> set[str]:
+    """The pipelines this run was changing on a Core: named by an operation, changed, or removed."""
+    named = {pipeline for op in plan.operations for pipeline in op.pipelines}
+    changed = {
+        pipeline
+        for pipeline, specs in plan.desired.items()
+        if (found := records.deployments.get((plan.core, pipeline))) is None
+        or found.fingerprint != fingerprint(specs)
+    }
+    return named | changed | (records.deployed_pipelines(plan.core) - set(plan.desired))

@@ -1,0 +1,204 @@
+"""The Git source: a bare clone of SOURCE in the state directory (SPEC §7).
+
+It is never a person's working tree. Reports are committed with plumbing (blobs, an in-memory
+index, a tree and a commit on top of the fetched head) and pushed; nothing is ever checked out.
+Every call is blocking: the daemon runs them in a worker thread. Git never prompts for
+credentials (it fails instead), and a source that cannot be reached is a `SourceUnavailable`.
+
+I/O module (the git command, the object database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+import git
+from git.index.typ import BaseIndexEntry
+from gitdb import IStream
+
+from reconciler.decide.documents import Limits
+from reconciler.decide.markers import Change, Commit
+from reconciler.decide.parse import RepoFile
+from reconciler.errors import SourceUnavailable
+from reconciler.shell import repofiles
+
+_RECORD, _FIELD = "\x1e", "\x1f"
+_LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an <%ae>{_FIELD}%aI{_FIELD}%B{_FIELD}"
+_REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the report commits are from."""
+
+    name: str = "reconciler"
+    email: str = "reconciler@localhost"
+
+
+class GitSource:
+    """One source repository, mirrored into `path` (a bare repository we own)."""
+
+    def __init__(self, source: str, path: Path, branch: str | None = None) -> None:
+        self.source = source
+        self.path = path
+        self._branch = branch
+        self._repo: git.Repo | None = None
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            self._repo = self._open()
+        return self._repo
+
+    @property
+    def branch(self) -> str:
+        if self._branch is None:
+            self._branch = self._remote_default_branch()
+        return self._branch
+
+    def _open(self) -> git.Repo:
+        if (self.path / "HEAD").exists():
+            repo = git.Repo(self.path)
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            repo = git.Repo.init(self.path, bare=True)
+            repo.create_remote("origin", self.source)
+        repo.git.update_environment(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true", LC_ALL="C")
+        return repo
+
+    def _git(self, *args: str) -> str:
+        try:
+            return str(self.repo.git.execute(["git", *args]))
+        except git.GitCommandError as error:
+            raise SourceUnavailable(
+                f"git {args[0]} on {self.source} failed: {_stderr(error)}"
+            ) from error
+
+    def _remote_default_branch(self) -> str:
+        listing = self._git("ls-remote", "--symref", "origin", "HEAD")
+        for line in listing.splitlines():
+            if line.startswith("ref: refs/heads/"):
+                return line.split("\t")[0].removeprefix("ref: refs/heads/")
+        return "main"
+
+    def fetch(self) -> str:
+        """Fetch the tracked branch; returns its head commit."""
+        ref = f"refs/remotes/origin/{self.branch}"
+        self._git("fetch", "--quiet", "--prune", "origin", f"+refs/heads/{self.branch}:{ref}")
+        return self._git("rev-parse", ref)
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        try:
+            self.repo.git.merge_base("--is-ancestor", older, newer)
+        except git.GitCommandError:
+            return False
+        return True
+
+    def commits(self, since: str, head: str) -> list[Commit]:
+        """First-parent commits after `since` up to `head`, oldest first, with changed paths."""
+        if since == head:
+            return []
+        log = self._git(
+            "log",
+            "--first-parent",
+            "--reverse",
+            "--diff-merges=first-parent",
+            "--name-status",
+            f"--format={_LOG_FORMAT}",
+            f"{since}..{head}",
+        )
+        return [_commit(record) for record in log.split(_RECORD) if record.strip()]
+
+    def files(self, revision: str, limits: Limits = Limits()) -> list[RepoFile]:
+        """The candidate files of the tree at `revision` (see `repofiles.read_revision`)."""
+        return repofiles.read_revision(self.path, revision, limits)
+
+    def blob(self, revision: str, path: str) -> bytes | None:
+        """One file's bytes at `revision`, or None when it does not exist there."""
+        try:
+            item = self.repo.commit(revision).tree / path
+        except KeyError:
+            return None
+        data: bytes = item.data_stream.read() if isinstance(item, git.Blob) else b""
+        return data
+
+    def commit_files(
+        self, base: str, files: Mapping[str, str], message: str, identity: Identity, at: datetime
+    ) -> str:
+        """A new commit on top of `base` with `files` written (paths from the repository root)."""
+        repo = self.repo
+        index = git.IndexFile.from_tree(repo, base)
+        entries = [
+            BaseIndexEntry((0o100644, self._store(text), 0, path)) for path, text in files.items()
+        ]
+        index.add(entries, write=False)
+        tree = index.write_tree()
+        actor = git.Actor(identity.name, identity.email)
+        stamp = f"{int(at.timestamp())} +0000"
+        commit = git.Commit.create_from_tree(
+            repo,
+            tree,
+            message,
+            parent_commits=[repo.commit(base)],
+            head=False,
+            author=actor,
+            committer=actor,
+            author_date=stamp,
+            commit_date=stamp,
+        )
+        return str(commit.hexsha)
+
+    def _store(self, text: str) -> bytes:
+        data = text.encode("utf-8")
+        stored = self.repo.odb.store(IStream(git.Blob.type, len(data), BytesIO(data)))
+        binsha: bytes = stored.binsha
+        return binsha
+
+    def push(self, commit: str) -> bool:
+        """Push `commit` to the tracked branch; False when the branch moved on (rejected)."""
+        try:
+            self.repo.git.push("--quiet", "origin", f"{commit}:refs/heads/{self.branch}")
+        except git.GitCommandError as error:
+            if any(marker in _stderr(error) for marker in _REJECTED):
+                return False
+            raise SourceUnavailable(
+                f"git push to {self.source} failed: {_stderr(error)}"
+            ) from error
+        return True
+
+
+def _stderr(error: git.GitCommandError) -> str:
+    text = str(error.stderr or error).strip().replace("\n", " ")
+    return text.removeprefix("stderr: ").strip("' ")
+
+
+def _commit(record: str) -> Commit:
+    sha, author, date, message, changes = record.split(_FIELD, 4)
+    return Commit(
+        sha=sha.strip(),
+        author=author,
+        authored_at=datetime.fromisoformat(date),
+        message=message.strip(),
+        changes=tuple(_changes(changes)),
+    )
+
+
+def _changes(text: str) -> list[Change]:
+    found = []
+    for line in text.strip().splitlines():
+        status, *paths = line.split("\t")
+        if paths:
+            found.append(Change(status[:1], paths[-1]))
+    return found
+
+
+def local_path(source: str) -> Path | None:
+    """The folder of a SOURCE given as a local path (bare or not), or None for a URL."""
+    if "://" in source:
+        return None
+    path = Path(source).expanduser()
+    return path.resolve() if path.exists() else None

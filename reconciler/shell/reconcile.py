@@ -1,0 +1,236 @@
+"""One pass of the reconciler: the single orchestrator (SPEC §7), told as a numbered story.
+
+1. fetch the source and find the head of the tracked branch
+2. read the declared state at the head; if it is invalid keep the last valid one and say why
+3. read back every Core
+4. find the requests in the commits since the last processed one (the first pass takes the head
+   as its baseline: markers already in history are never executed)
+5. record each request before it runs, then run every unfinished one in order: a run killed half
+   way is resumed here, re-planned against a fresh readback
+6. read back again when anything ran
+7. compute the rows
+8. build the report and, when its content changed, commit and push it
+
+Everything else is called from here. I/O module (through the shell parts it drives).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from reconciler.decide import markers, requests
+from reconciler.decide.model import ActionVerb, Core, DeclaredState
+from reconciler.decide.observed import Observation
+from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
+from reconciler.decide.parse import parse_repository
+from reconciler.decide.plan import plan
+from reconciler.decide.report import Refusal, ReportInputs
+from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+from reconciler.errors import DeclarationError
+from reconciler.shell import actions, deployer
+from reconciler.shell.config import Config
+from reconciler.shell.coreclient import CoreClient
+from reconciler.shell.corepool import CorePool
+from reconciler.shell.gitsource import GitSource
+from reconciler.shell.ledger import LAST_PROCESSED, LAST_VALID, Ledger
+from reconciler.shell.reportwriter import write_report
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+StateAt = DeclaredState | DeclarationError
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    head: str
+    revision: str
+    rows: tuple[Row, ...]
+    runs: tuple[Run, ...]
+    report_commit: str | None
+    pushed: bool
+
+
+@dataclass
+class Reconciler:
+    """The shell parts one pass drives, and what it remembers between passes."""
+
+    config: Config
+    source: GitSource
+    ledger: Ledger
+    pool: CorePool
+    clock: Clock
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    observations: dict[str, Observation] = field(default_factory=dict)
+    states: dict[str, StateAt] = field(default_factory=dict)
+
+    async def run_pass(self) -> PassResult:
+        # 1. fetch the source and find the head
+        head = await asyncio.to_thread(self.source.fetch)
+        # 2. the declared state at the head, or the last valid one with the refusal
+        state, revision, refusal = await self.declared(head)
+        # 3. read back every Core
+        await self.readback(state.cores.values())
+        # 4. requests since the last processed commit; 5. record them, then run what is unfinished
+        await self.claim_requests(head, state)
+        ran = await self.run_unfinished()
+        # 6. read back again when anything ran
+        if ran:
+            await self.readback(state.cores.values())
+        # 7. the rows; 8. the report, committed and pushed when its content changed
+        found = rows(
+            Inputs(state, self.ledger.records(), self.observations, self.clock(), self.interval)
+        )
+        inputs = self.report_inputs(state, revision, found, refusal)
+        commit, pushed = await asyncio.to_thread(
+            write_report, self.source, head, state.settings.report_dir, inputs, self.config.identity
+        )
+        return PassResult(head, revision, found, ran, commit, pushed)
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.config.readback_interval)
+
+    async def state_at(self, revision: str) -> StateAt:
+        """The declared state at a revision (cached: a revision never changes)."""
+        if revision not in self.states:
+            files = await asyncio.to_thread(self.source.files, revision)
+            try:
+                self.states[revision] = parse_repository(files)
+            except DeclarationError as error:
+                self.states[revision] = error
+        return self.states[revision]
+
+    async def declared(self, head: str) -> tuple[DeclaredState, str, Refusal | None]:
+        found = await self.state_at(head)
+        if isinstance(found, DeclaredState):
+            self.ledger.put(LAST_VALID, head)
+            return found, head, None
+        refusal = Refusal(head, tuple(str(problem) for problem in found.problems))
+        log.warning("declared state at %s refused: %s", head[:12], found)
+        last_valid = self.ledger.get(LAST_VALID)
+        previous = await self.state_at(last_valid) if last_valid else None
+        if isinstance(previous, DeclaredState) and last_valid:
+            return previous, last_valid, refusal
+        return DeclaredState(), head, refusal
+
+    async def readback(self, cores: Iterable[Core]) -> dict[str, Observation]:
+        chosen = list(cores)
+        fresh = await self.pool.readback_all(chosen, self.observations)
+        self.observations.update(fresh)
+        return fresh
+
+    async def claim_requests(self, head: str, state: DeclaredState) -> None:
+        """Record every new request (step 5's first half), then move the processed commit on."""
+        since = self.ledger.get(LAST_PROCESSED)
+        if since is not None and not await asyncio.to_thread(self.source.is_ancestor, since, head):
+            log.warning("history was rewritten; %s is the new baseline", head[:12])
+            since = None
+        if since is not None:
+            history = await asyncio.to_thread(self.source.commits, since, head)
+            found = markers.verdicts(markers.requests(history, state.settings.report_dir))
+            newest = requests.newest_deploy(found)
+            for request, verdict in found:
+                run = requests.to_run(request, verdict, await self.state_at(request.commit), newest)
+                self.claim(run)
+        self.ledger.put(LAST_PROCESSED, head)
+
+    def claim(self, run: Run) -> None:
+        if self.ledger.claim(run):
+            return
+        taken = self.ledger.run(run.id)
+        if taken is not None and taken.commit != run.commit:
+            self.ledger.claim(requests.renamed(run, taken))
+
+    async def run_unfinished(self) -> tuple[Run, ...]:
+        done = []
+        for run in self.ledger.unfinished():
+            if self.stop.is_set():
+                break
+            done.append(await (self.deploy(run) if run.kind is RunKind.DEPLOY else self.act(run)))
+        return tuple(done)
+
+    async def deploy(self, run: Run) -> Run:
+        """A Deploy All: plan at the request's commit against a fresh readback, then apply."""
+        state = await self.state_at(run.commit)
+        assert isinstance(state, DeclaredState)
+        resumed = run.state is RequestState.RUNNING
+        run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
+        observations = await self.readback(state.cores.values())
+        self.forget_undeclared(state)
+        found = plan(state, self.ledger.records(), observations, run.commit)
+        if run.expect_plan and not resumed and run.expect_plan != found.digest:
+            note = (
+                f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
+                "nothing was deployed"
+            )
+            return self.ledger.finish(
+                replace(run, plan_digest=found.digest), RequestState.REFUSED, self.clock(), note
+            )
+        run = replace(run, plan_digest=run.plan_digest or found.digest)
+        self.ledger.update(run)
+        log.info("deploy %s: %d change(s) on %d Core(s)", run.id, found.changes, len(found.cores))
+        job = deployer.Job(run.id, run.commit, state.settings.rollout, self.clock, self.stop)
+        outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
+        return self.finish(replace(run, cores=outcomes))
+
+    async def act(self, run: Run) -> Run:
+        """A Core Action from a marker, on its target Cores."""
+        state = await self.state_at(run.commit)
+        assert isinstance(state, DeclaredState)
+        assert run.pipeline is not None
+        assert run.action is not None
+        verb, pipeline = ActionVerb(run.action), run.pipeline
+        run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
+        self.ledger.update(run)
+        targets = [core for core in run.target_cores if core in state.cores]
+        observations = await self.readback(state.cores[core] for core in targets)
+        records = self.ledger.records()
+        job = actions.ActionJob(verb, pipeline, records, observations, self.clock, self.ledger)
+        outcomes = await actions.act(job, targets, self.client_for(state))
+        return self.finish(replace(run, cores=outcomes))
+
+    def finish(self, run: Run) -> Run:
+        if any(core.reason == "shutdown" for core in run.cores):
+            self.ledger.update(run)
+            return run
+        ok = all(core.outcome is Outcome.DONE for core in run.cores)
+        return self.ledger.finish(
+            run, RequestState.DONE if ok else RequestState.FAILED, self.clock()
+        )
+
+    def client_for(self, state: DeclaredState) -> Callable[[str], CoreClient]:
+        return lambda name: self.pool.client(state.cores[name])
+
+    def forget_undeclared(self, state: DeclaredState) -> None:
+        records = self.ledger.records()
+        known = set(records.owned) | {core for core, _pipeline in records.deployments}
+        for core in sorted(known - set(state.cores)):
+            log.warning(
+                "core %s is no longer declared: its records are dropped, the Core is untouched",
+                core,
+            )
+            self.ledger.forget_core(core)
+
+    def report_inputs(
+        self, state: DeclaredState, revision: str, found: tuple[Row, ...], refusal: Refusal | None
+    ) -> ReportInputs:
+        now = self.clock()
+        inputs = Inputs(state, self.ledger.records(), self.observations, now, self.interval)
+        cores = sorted(state.cores)
+        return ReportInputs(
+            revision=revision,
+            rows=found,
+            cores=cores,
+            observations={
+                core: self.observations[core] for core in cores if core in self.observations
+            },
+            now=now,
+            interval=self.interval,
+            unmanaged={core: unmanaged(inputs, core) for core in cores},
+            runs=self.ledger.recent(),
+            refused=refusal,
+        )

@@ -1,0 +1,58 @@
+"""Writing the report back into the repository without churn (SPEC §7).
+
+Only files whose content changed are written; `pipelines.json` counts as unchanged when its
+`content_digest` is, so volatile times alone never make a commit. The commit goes on top of the
+fetched head as the bot identity and is pushed; a rejected push (someone pushed meanwhile)
+returns `pushed=False`, and the caller builds the report again on the new head.
+
+I/O module (the Git source). Blocking: run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from reconciler.decide.report import ReportInputs, report_files
+from reconciler.shell.gitsource import GitSource, Identity
+
+log = logging.getLogger(__name__)
+MESSAGE = "reconciler: status report for {revision}"
+
+
+def write_report(
+    source: GitSource, head: str, report_dir: str, inputs: ReportInputs, identity: Identity
+) -> tuple[str | None, bool]:
+    """Commit and push the changed report files; (commit or None, whether it was pushed)."""
+    files = {f"{report_dir}/{path}": text for path, text in report_files(inputs).items()}
+    changed = {path: text for path, text in files.items() if not _same(source, head, path, text)}
+    if not changed:
+        return None, False
+    message = MESSAGE.format(revision=inputs.revision[:12]) + "\n\n" + _summary(changed)
+    commit = source.commit_files(head, changed, message, identity, inputs.now)
+    pushed = source.push(commit)
+    log.info(
+        "report %s: %d file(s) %s", commit[:12], len(changed), "pushed" if pushed else "rejected"
+    )
+    return commit, pushed
+
+
+def _same(source: GitSource, head: str, path: str, text: str) -> bool:
+    existing = source.blob(head, path)
+    if existing is None:
+        return False
+    if path.endswith("/pipelines.json"):
+        return _digest(existing.decode("utf-8", "replace")) == _digest(text)
+    return existing == text.encode("utf-8")
+
+
+def _digest(text: str) -> str | None:
+    try:
+        found = json.loads(text).get("content_digest")
+    except (ValueError, AttributeError):
+        return None
+    return str(found) if found else None
+
+
+def _summary(changed: dict[str, str]) -> str:
+    return "Updated:\n" + "\n".join(f"- {path}" for path in sorted(changed))
