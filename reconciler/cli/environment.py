@@ -9,7 +9,9 @@ import argparse
 import os
 from collections.abc import Mapping
 
+from reconciler.errors import ConfigurationError
 from reconciler.shell.config import (
+    DEFAULT_LISTEN,
     Config,
     duration,
     pick,
@@ -27,14 +29,17 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
     source = pick(flag.get("repo_source"), env, "RECONCILER_REPO")
     interval = pick(flag.get("interval"), env, "RECONCILER_INTERVAL")
     readback = pick(flag.get("readback_interval"), env, "RECONCILER_READBACK_INTERVAL")
+    log_format = pick(flag.get("log_format"), env, "RECONCILER_LOG_FORMAT") or "text"
+    if log_format not in ("text", "json"):
+        raise ConfigurationError(f"--log-format must be text or json, not {log_format!r}")
     return Config(
         source=source_of(source) if source else None,
         state_dir=state_dir_of(flag.get("state_dir"), source_of(source) if source else None, env),
         branch=pick(flag.get("branch"), env, "RECONCILER_BRANCH"),
         interval=duration(interval, "--interval") if interval else 60.0,
         readback_interval=duration(readback, "--readback-interval") if readback else 15.0,
-        listen=pick(flag.get("listen"), env, "RECONCILER_LISTEN") or "127.0.0.1:8999",
-        log_format=pick(flag.get("log_format"), env, "RECONCILER_LOG_FORMAT") or "text",
+        listen=pick(flag.get("listen"), env, "RECONCILER_LISTEN") or DEFAULT_LISTEN,
+        log_format=log_format,
         webhook_secret=webhook_secret(env, flag.get("webhook_secret_file")),
         identity=Identity(
             env.get("RECONCILER_BOT_NAME", "reconciler"),

@@ -3,13 +3,18 @@
 The story: place each file in the layout, parse its YAML within the limits, check each document's
 kind and schema, build the model values, find duplicates, then run the cross-document rules.
 A file the reader could not read (too large, a symlink leaving the repository) arrives with the
-reason instead of bytes and is reported like any other problem. Pure module.
+reason instead of bytes and is reported like any other problem.
+
+The per-file part (`parse_file`) depends on nothing but the file's path and bytes, so a caller
+that reads many revisions of one repository may remember its results by Git blob id and hand them
+back through `parse_repository(..., parse_one=...)`: only the assembly and the cross-document
+rules then run again. Pure module.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,6 +51,19 @@ class RepoFile:
     path: str
     data: bytes = b""
     refused: str | None = None
+    blob: str | None = None
+    """The Git blob id the bytes were read from (a plain file in a Git tree), else None."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """What one file yields on its own: model values, names it broke, and its problems."""
+
+    path: str
+    objects: tuple[tuple[Kind, Declared], ...] = ()
+    broken: tuple[tuple[Kind, str], ...] = ()
+    located: tuple[tuple[tuple[Kind, str], Document], ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -58,8 +76,15 @@ class _Found:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_repository(files: Iterable[RepoFile], limits: Limits = Limits()) -> DeclaredState:
-    """The declared state of a repository; raises DeclarationError listing every problem."""
+def parse_repository(
+    files: Iterable[RepoFile],
+    limits: Limits = Limits(),
+    parse_one: Callable[[RepoFile], ParsedFile] | None = None,
+) -> DeclaredState:
+    """The declared state of a repository; raises DeclarationError listing every problem.
+
+    `parse_one` stands in for `parse_file` with these limits (a cache of earlier results).
+    """
     wanted = (f for f in files if f.refused is not None or layout.is_candidate(f.path))
     candidates = sorted(wanted, key=lambda f: f.path)
     found = _Found()
@@ -67,14 +92,38 @@ def parse_repository(files: Iterable[RepoFile], limits: Limits = Limits()) -> De
         found.problems.append(Problem(".", 1, f"more than {limits.max_files} YAML files"))
         raise DeclarationError(found.problems)
     report_dir = _report_dir(candidates, limits)
+    one = parse_one or (lambda repo_file: parse_file(repo_file, limits))
     for repo_file in candidates:
         if not layout.is_report(repo_file.path, report_dir):
-            _read_file(repo_file, limits, found)
+            _merge(one(repo_file), found)
     state = _assemble(found)
     found.problems.extend(validation.cross_check(state, found.located, found.broken))
     if found.problems:
         raise DeclarationError(found.problems)
     return state
+
+
+def parse_file(repo_file: RepoFile, limits: Limits = Limits()) -> ParsedFile:
+    """One file on its own: its documents checked and built, before any cross-document rule."""
+    found = _Found()
+    _read_file(repo_file, limits, found)
+    return ParsedFile(
+        path=repo_file.path,
+        objects=tuple((kind, value) for kind, values in found.objects.items() for value in values),
+        broken=tuple((kind, name) for kind, names in found.broken.items() for name in names),
+        located=tuple(found.located.items()),
+        problems=tuple(found.problems),
+    )
+
+
+def _merge(parsed: ParsedFile, found: _Found) -> None:
+    for kind, value in parsed.objects:
+        found.objects.setdefault(kind, []).append(value)
+    for kind, name in parsed.broken:
+        found.broken.setdefault(kind, set()).add(name)
+    for key, document in parsed.located:
+        found.located.setdefault(key, document)
+    found.problems.extend(parsed.problems)
 
 
 def _report_dir(candidates: list[RepoFile], limits: Limits) -> str:

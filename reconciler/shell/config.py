@@ -18,6 +18,9 @@ from reconciler.errors import ConfigurationError
 from reconciler.shell.corepolicy import ClientSettings
 from reconciler.shell.gitsource import Identity, local_path
 
+DEFAULT_LISTEN = "127.0.0.1:9400"
+"""Loopback, and not 8999: that is the Core's own port, and a Core may run on the same host."""
+_LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^\s:\[\]]*)):(?P<port>\d{1,5})$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -36,7 +39,7 @@ class Config:
     """How often the source is fetched even without a push notification."""
     readback_interval: float = 15.0
     """How often every Core is read back."""
-    listen: str = "127.0.0.1:8999"
+    listen: str = DEFAULT_LISTEN
     """Where the daemon's HTTP endpoints listen (loopback unless told otherwise)."""
     log_format: str = "text"
     """`text` for people, `json` for machines."""
@@ -56,6 +59,17 @@ def duration(value: str, name: str) -> float:
     if match is None or float(match.group(1)) <= 0:
         raise ConfigurationError(f"{name} must be a positive duration such as 15s, 2m or 500ms")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """(host, port) from `HOST:PORT` or `[IPV6]:PORT`; port 0 lets the system choose one."""
+    match = _LISTEN.match(value.strip())
+    port = int(match.group("port")) if match else -1
+    if match is None or port > 65535:
+        raise ConfigurationError(
+            f"--listen {value!r} must be HOST:PORT, such as 127.0.0.1:9400 or [::1]:9400"
+        )
+    return match.group("v6") or match.group("host") or "0.0.0.0", port  # noqa: S104
 
 
 def pick(flag: str | None, environ: Mapping[str, str], variable: str) -> str | None:

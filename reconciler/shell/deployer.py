@@ -44,6 +44,8 @@ class Job:
     rollout: Rollout
     clock: Clock
     stop: asyncio.Event
+    progress: Callable[[CoreOutcome, int, int], None] | None = None
+    """Hears each Core's outcome as it ends, with how many Cores ended and how many there are."""
 
 
 class _Rollout:
@@ -64,14 +66,19 @@ async def deploy(
     """Apply every Core's plan; one outcome per Core, in the order of `plans`."""
     slots = asyncio.Semaphore(job.rollout.parallelism)
     rollout = _Rollout(job.rollout)
+    ended = [0]
 
     async def one(plan: CorePlan) -> CoreOutcome:
         async with slots:
             if rollout.halted or job.stop.is_set():
-                return _skipped(plan, rollout, job)
-            outcome = await deploy_core(plan, clients(plan.core), ledger, job)
-            rollout.failed += outcome.outcome is Outcome.FAILED
-            return outcome
+                outcome = _skipped(plan, rollout, job)
+            else:
+                outcome = await deploy_core(plan, clients(plan.core), ledger, job)
+                rollout.failed += outcome.outcome is Outcome.FAILED
+        ended[0] += 1
+        if job.progress is not None:
+            job.progress(outcome, ended[0], len(plans))
+        return outcome
 
     return tuple(await asyncio.gather(*(one(plan) for plan in plans)))
 

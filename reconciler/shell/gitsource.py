@@ -113,9 +113,18 @@ class GitSource:
         )
         return [_commit(record) for record in log.split(_RECORD) if record.strip()]
 
-    def files(self, revision: str, limits: Limits = Limits()) -> list[RepoFile]:
+    def files(
+        self, revision: str, limits: Limits = Limits(), reuse: Mapping[str, RepoFile] | None = None
+    ) -> list[RepoFile]:
         """The candidate files of the tree at `revision` (see `repofiles.read_revision`)."""
-        return repofiles.read_revision(self.path, revision, limits)
+        return repofiles.read_revision(self.path, revision, limits, reuse)
+
+    def changed_paths(self, older: str, newer: str) -> list[str]:
+        """The paths whose content differs between two revisions (either side of a rename)."""
+        if older == newer:
+            return []
+        listing = self._git("diff", "--name-only", "--no-renames", "-z", older, newer)
+        return [path for path in listing.split("\0") if path]
 
     def blob(self, revision: str, path: str) -> bytes | None:
         """One file's bytes at `revision`, or None when it does not exist there."""

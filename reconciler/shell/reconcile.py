@@ -11,7 +11,14 @@
 7. compute the rows
 8. build the report and, when its content changed, commit and push it
 
-Everything else is called from here. I/O module (through the shell parts it drives).
+Everything else is called from here. The daemon adds two short forms of the same story: `poll`
+fetches and runs a pass only when the source moved past what the last pass saw (or a request
+is unfinished), and `refresh` is steps 3, 7 and 8 alone, on the declared state last judged, for
+the readback schedule. A pass stops after step 5 when the daemon is stopping: what ran is
+recorded, and the report waits for the next start.
+
+Reading the declared state is incremental (`declared.StateReader`). I/O module (through the
+shell parts it drives).
 """
 
 from __future__ import annotations
@@ -25,23 +32,22 @@ from datetime import datetime, timedelta
 from reconciler.decide import markers, requests
 from reconciler.decide.model import ActionVerb, Core, DeclaredState
 from reconciler.decide.observed import Observation
-from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
-from reconciler.decide.parse import parse_repository
+from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
 from reconciler.decide.plan import plan
 from reconciler.decide.report import Refusal, ReportInputs
 from reconciler.decide.rows import Inputs, Row, rows, unmanaged
-from reconciler.errors import DeclarationError
 from reconciler.shell import actions, deployer
 from reconciler.shell.config import Config
 from reconciler.shell.coreclient import CoreClient
 from reconciler.shell.corepool import CorePool
+from reconciler.shell.declared import StateAt, StateReader
 from reconciler.shell.gitsource import GitSource
 from reconciler.shell.ledger import LAST_PROCESSED, LAST_VALID, Ledger
+from reconciler.shell.metrics import Metrics
 from reconciler.shell.reportwriter import write_report
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-StateAt = DeclaredState | DeclarationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,18 @@ class PassResult:
     runs: tuple[Run, ...]
     report_commit: str | None
     pushed: bool
+    report: ReportInputs | None = None
+    """What the report was built from (None when the pass stopped for a shutdown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """The declared state the last pass judged, kept for readback refreshes."""
+
+    head: str
+    state: DeclaredState
+    revision: str
+    refusal: Refusal | None
 
 
 @dataclass
@@ -64,45 +82,79 @@ class Reconciler:
     pool: CorePool
     clock: Clock
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    metrics: Metrics = field(default_factory=Metrics)
     observations: dict[str, Observation] = field(default_factory=dict)
-    states: dict[str, StateAt] = field(default_factory=dict)
+    reader: StateReader | None = None
+    tip: str | None = None
+    """The source's branch as this reconciler last left it: the head judged, or its report."""
+    judged: Judged | None = None
 
-    async def run_pass(self) -> PassResult:
+    async def run_pass(self, head: str | None = None) -> PassResult:
+        """One whole pass; `head` is the commit a fetch just found (None: fetch first)."""
         # 1. fetch the source and find the head
-        head = await asyncio.to_thread(self.source.fetch)
+        if head is None:
+            head = await asyncio.to_thread(self.source.fetch)
         # 2. the declared state at the head, or the last valid one with the refusal
         state, revision, refusal = await self.declared(head)
+        self.judged = Judged(head, state, revision, refusal)
         # 3. read back every Core
         await self.readback(state.cores.values())
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
         await self.claim_requests(head, state)
         ran = await self.run_unfinished()
+        self.metrics.finished(ran)
+        if self.stop.is_set():
+            log.info("stopping: the report waits for the next start")
+            return PassResult(head, revision, (), ran, None, False)
         # 6. read back again when anything ran
         if ran:
             await self.readback(state.cores.values())
         # 7. the rows; 8. the report, committed and pushed when its content changed
+        return await self.publish(self.judged, ran, head)
+
+    async def poll(self) -> PassResult | None:
+        """Fetch; run a pass when the source moved on or a request is unfinished, else None."""
+        head = await asyncio.to_thread(self.source.fetch)
+        if head == self.tip and not self.ledger.unfinished():
+            return None
+        return await self.run_pass(head)
+
+    async def refresh(self) -> PassResult | None:
+        """Steps 3, 7 and 8 on the declared state last judged (None before the first pass)."""
+        if self.judged is None:
+            return None
+        await self.readback(self.judged.state.cores.values())
+        return await self.publish(self.judged, (), self.tip or self.judged.head)
+
+    async def publish(self, judged: Judged, ran: tuple[Run, ...], base: str) -> PassResult:
+        """Steps 7 and 8: the rows, then the report committed on `base` if its content changed.
+
+        A report push rejected because the branch moved leaves `tip` unknown, so that the next
+        poll runs a whole pass on the new head.
+        """
+        state = judged.state
         found = rows(
             Inputs(state, self.ledger.records(), self.observations, self.clock(), self.interval)
         )
-        inputs = self.report_inputs(state, revision, found, refusal)
+        self.metrics.counted_rows(found, state.cores)
+        inputs = self.report_inputs(state, judged.revision, found, judged.refusal)
         commit, pushed = await asyncio.to_thread(
-            write_report, self.source, head, state.settings.report_dir, inputs, self.config.identity
+            write_report, self.source, base, state.settings.report_dir, inputs, self.config.identity
         )
-        return PassResult(head, revision, found, ran, commit, pushed)
+        if commit is not None:
+            self.metrics.report(pushed)
+        self.tip = base if commit is None else (commit if pushed else None)
+        return PassResult(judged.head, judged.revision, found, ran, commit, pushed, inputs)
 
     @property
     def interval(self) -> timedelta:
         return timedelta(seconds=self.config.readback_interval)
 
     async def state_at(self, revision: str) -> StateAt:
-        """The declared state at a revision (cached: a revision never changes)."""
-        if revision not in self.states:
-            files = await asyncio.to_thread(self.source.files, revision)
-            try:
-                self.states[revision] = parse_repository(files)
-            except DeclarationError as error:
-                self.states[revision] = error
-        return self.states[revision]
+        """The declared state at a revision, read incrementally (see `declared`)."""
+        if self.reader is None:
+            self.reader = StateReader(self.source, counted=self.metrics.files)
+        return await asyncio.to_thread(self.reader.state_at, revision)
 
     async def declared(self, head: str) -> tuple[DeclaredState, str, Refusal | None]:
         found = await self.state_at(head)
@@ -119,7 +171,7 @@ class Reconciler:
 
     async def readback(self, cores: Iterable[Core]) -> dict[str, Observation]:
         chosen = list(cores)
-        fresh = await self.pool.readback_all(chosen, self.observations)
+        fresh = await self.pool.readback_all(chosen, self.observations, self.metrics.observed)
         self.observations.update(fresh)
         return fresh
 
@@ -173,7 +225,9 @@ class Reconciler:
         run = replace(run, plan_digest=run.plan_digest or found.digest)
         self.ledger.update(run)
         log.info("deploy %s: %d change(s) on %d Core(s)", run.id, found.changes, len(found.cores))
-        job = deployer.Job(run.id, run.commit, state.settings.rollout, self.clock, self.stop)
+        job = deployer.Job(
+            run.id, run.commit, state.settings.rollout, self.clock, self.stop, _progress(run.id)
+        )
         outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
         return self.finish(replace(run, cores=outcomes))
 
@@ -234,3 +288,21 @@ class Reconciler:
             runs=self.ledger.recent(),
             refused=refusal,
         )
+
+
+def _progress(run_id: str) -> Callable[[CoreOutcome, int, int], None]:
+    """Log lines that show a long Deploy All moving, one per Core as it finishes."""
+
+    def report(outcome: CoreOutcome, done: int, total: int) -> None:
+        detail = f": {outcome.message}" if outcome.message else ""
+        log.info(
+            "deploy %s: core %s %s%s (%d/%d Core(s) finished)",
+            run_id,
+            outcome.core,
+            outcome.outcome.value,
+            detail,
+            done,
+            total,
+        )
+
+    return report

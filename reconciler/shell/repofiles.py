@@ -5,6 +5,11 @@ lexically, as Git stores them: a link to a file inside the repository reads that
 leaves the repository, is absolute, dangles, loops or names a folder is refused with a reason.
 Files are never read past the size limit, and the total read is bounded too.
 
+A plain file read from a Git tree carries its blob id. Given the files of an earlier read
+(`reuse`), `read_revision` hands back the earlier `RepoFile` for every path whose blob id is the
+same, without reading its bytes again; symlinks are always followed afresh, since their target
+may have changed while the link did not.
+
 I/O module (the file system, the Git object database).
 """
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import git
@@ -99,8 +104,16 @@ def _read_path(root: Path, path: str, budget: _Budget) -> RepoFile:
     return _follow(path, lookup, read, budget)
 
 
-def read_revision(repository: Path, revision: str, limits: Limits = Limits()) -> list[RepoFile]:
-    """Every candidate file of the tree at `revision`, read from the object database."""
+def read_revision(
+    repository: Path,
+    revision: str,
+    limits: Limits = Limits(),
+    reuse: Mapping[str, RepoFile] | None = None,
+) -> list[RepoFile]:
+    """Every candidate file of the tree at `revision`, read from the object database.
+
+    A path whose blob id matches the `RepoFile` in `reuse` is not read again: that one is kept.
+    """
     try:
         tree = git.Repo(repository).commit(revision).tree
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
@@ -108,35 +121,47 @@ def read_revision(repository: Path, revision: str, limits: Limits = Limits()) ->
     except (git.BadName, ValueError) as error:
         raise ConfigurationError(f"revision {revision!r} is not in {repository}") from error
     budget = _Budget(limits)
-    paths = [
-        str(item.path)
+    items = {
+        str(item.path): item
         for item in tree.traverse(prune=_hidden)
         if isinstance(item, git.Blob) and _is_input(str(item.path), item.mode == _SYMLINK_MODE)
-    ]
-    return [_read_blob(tree, path, budget) for path in sorted(paths)]
+    }
+    earlier = reuse or {}
+    files = []
+    for path, item in sorted(items.items()):
+        kept = earlier.get(path)
+        if kept is not None and kept.blob is not None and kept.blob == item.hexsha:
+            refusal = budget.refusal(item.size)
+            files.append(kept if refusal is None else RepoFile(path, refused=refusal))
+        else:
+            files.append(_read_blob(tree, path, budget, item))
+    return files
 
 
 def _hidden(item: object, _depth: int) -> bool:
     return isinstance(item, git.Blob | git.Tree) and item.name.startswith(".")
 
 
-def _read_blob(tree: git.Tree, path: str, budget: _Budget) -> RepoFile:
+def _read_blob(tree: git.Tree, path: str, budget: _Budget, item: git.Blob) -> RepoFile:
     def lookup(candidate: str) -> tuple[str, int, str | None]:
         try:
-            item = tree / candidate
+            found = tree / candidate
         except KeyError:
             return "missing", 0, None
-        if isinstance(item, git.Tree):
+        if isinstance(found, git.Tree):
             return "folder", 0, None
-        if item.mode == _SYMLINK_MODE:
-            return "link", 0, item.data_stream.read().decode("utf-8", "replace")
-        return "file", item.size, None
+        if found.mode == _SYMLINK_MODE:
+            return "link", 0, found.data_stream.read().decode("utf-8", "replace")
+        return "file", found.size, None
 
     def read(candidate: str) -> bytes:
         data: bytes = (tree / candidate).data_stream.read()
         return data
 
-    return _follow(path, lookup, read, budget)
+    read_file = _follow(path, lookup, read, budget)
+    if item.mode == _SYMLINK_MODE or read_file.refused is not None:
+        return read_file
+    return RepoFile(path, read_file.data, blob=item.hexsha)
 
 
 Lookup = Callable[[str], tuple[str, int, str | None]]

@@ -5,17 +5,20 @@
 
 `core_factory` Cores live for one test; `module_core_factory` Cores for one test module (share
 one where tests do not interfere: starting a process costs about a second). Each Core gets its
-own folder under pytest's temporary directory.
+own folder under pytest's temporary directory. `daemon_factory` makes `reconciler run`
+processes (`tests/support/daemon.py`) and kills any still running when the test ends.
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.support.cores import CoreProcess
+from tests.support.daemon import DaemonProcess
 
 
 class CoreFactory:
@@ -62,5 +65,34 @@ def core_factory(tmp_path: Path) -> Iterator[CoreFactory]:
 @pytest.fixture(scope="module")
 def module_core_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreFactory]:
     factory = CoreFactory(tmp_path_factory.mktemp("cores"))
+    yield factory
+    factory.close()
+
+
+class DaemonFactory:
+    """Creates daemons (not started) and stops every one of them at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.daemons: list[DaemonProcess] = []
+
+    def __call__(self, source: str, state: Path, *args: str) -> DaemonProcess:
+        daemon = DaemonProcess.create(
+            self.root / f"daemon-{len(self.daemons)}", source, state, args
+        )
+        self.daemons.append(daemon)
+        return daemon
+
+    def close(self) -> None:
+        for daemon in self.daemons:
+            if daemon.running:
+                daemon.signal(signal.SIGKILL)
+            if daemon.process is not None:
+                daemon.wait()
+
+
+@pytest.fixture
+def daemon_factory(tmp_path: Path) -> Iterator[DaemonFactory]:
+    factory = DaemonFactory(tmp_path / "daemons")
     yield factory
     factory.close()

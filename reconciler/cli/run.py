@@ -1,0 +1,50 @@
+"""`reconciler run --repo SOURCE …`: the daemon (SPEC §7), until SIGTERM or Ctrl-C.
+
+`once` is its one-pass sibling. Exit 0 after a clean stop; 2 on a usage or configuration error
+(a second daemon on the same state directory, a taken `--listen` address, a bad duration).
+I/O module (the terminal, the process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from reconciler.cli import environment
+from reconciler.shell import daemon, logs
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="run the daemon: watch SOURCE, read back the Cores, keep the report current",
+        description="Watch SOURCE (a Git URL or a local path, bare or not), fetch it on an "
+        "interval and on POST /webhook, read back every Core on its own schedule, run Deploy All "
+        "and Core Action requests, and keep the status report in the repository current. "
+        "Every flag also reads RECONCILER_<FLAG> (such as RECONCILER_LISTEN).",
+    )
+    parser.add_argument(
+        "--repo", dest="repo_source", metavar="SOURCE", help="Git URL or local path"
+    )
+    parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
+    parser.add_argument("--branch", help="tracked branch (default: the source's default)")
+    parser.add_argument("--interval", help="fetch every so often without a push (default 60s)")
+    parser.add_argument("--readback-interval", help="read back every Core this often (default 15s)")
+    parser.add_argument(
+        "--listen", metavar="HOST:PORT", help="HTTP endpoints (default 127.0.0.1:9400)"
+    )
+    parser.add_argument("--log-format", choices=list(logs.FORMATS), help="text (default) or json")
+    parser.add_argument(
+        "--webhook-secret-file",
+        metavar="FILE",
+        help="shared secret of POST /webhook (or RECONCILER_WEBHOOK_SECRET); without one the "
+        "webhook is off",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = environment.build(args)
+    logs.configure(config.log_format)
+    return asyncio.run(daemon.serve(config))

@@ -1,0 +1,275 @@
+"""The daemon (SPEC §7): `Reconciler` passes on every trigger, readbacks on a schedule, HTTP.
+
+One event loop runs it all, as tasks of one task group:
+
+- the worker: waits for a wake (`triggers.Wakeup`), then `Reconciler.poll()`: fetch, and a whole
+  pass when the source moved past what the last pass left or a request is unfinished. Triggers
+  that arrive during a pass make one more pass after it (coalescing).
+- the readback loop: on its own schedule, `Reconciler.refresh()` reads back every Core and
+  rewrites rows, report and metrics without a fetch. A tick that finds a pass running is
+  skipped: the pass reads back on its own.
+- APScheduler's AsyncIOScheduler raises both on their intervals; its jobs only set a flag, so
+  they never overlap and never pile up.
+- the ref watcher for a local SOURCE (`triggers.watch_refs`): a push is seen within a second.
+- uvicorn serving `endpoints` on a socket this module binds itself (so a taken port is a clear
+  configuration error, not an exit from inside uvicorn), with uvicorn's signal handling off.
+
+Failures. A Git source that cannot be fetched or pushed to is retried with backoff (1 s doubling
+to `MAX_BACKOFF`), logged, counted (`reconciler_source_errors_total`, `reconciler_source_up`) and
+shown by `/readyz`; it is never fatal. Any other error in a pass is logged with its traceback
+and retried the same way. A Core that is down costs only its own readback timeout.
+
+SIGTERM and SIGINT: the Core call in flight finishes, the deployer records it and skips the rest
+(the run resumes on the next start), then every task ends and the process exits 0.
+
+I/O module (signals, sockets, the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from reconciler.decide.report import pipelines_document
+from reconciler.errors import ConfigurationError, SourceUnavailable
+from reconciler.shell.config import Config, listen_address
+from reconciler.shell.endpoints import build_app
+from reconciler.shell.gitsource import local_path
+from reconciler.shell.reconcile import PassResult, Reconciler
+from reconciler.shell.session import session
+from reconciler.shell.triggers import Wakeup, watch_refs
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0
+
+
+def bind(listen: str) -> socket.socket:
+    """A listening socket for `--listen`; a taken or bad address is a ConfigurationError."""
+    host, port = listen_address(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise ConfigurationError(f"--listen {listen}: {error.strerror or error}") from error
+    sock.setblocking(False)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def serve(config: Config, announce: Callable[[str], None] | None = None) -> int:
+    """Run the daemon until SIGTERM or SIGINT; `announce` hears the URL once it listens."""
+    async with session(config) as reconciler:
+        with contextlib.closing(bind(config.listen)) as sock:
+            url = url_of(sock)
+            log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
+            if announce is not None:
+                announce(url)
+            await Daemon(config, reconciler, sock).run()
+    log.info("stopped")
+    return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the daemon decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Daemon:
+    """The tasks of one daemon process; see the module docstring."""
+
+    def __init__(self, config: Config, reconciler: Reconciler, sock: socket.socket) -> None:
+        self.config = config
+        self.reconciler = reconciler
+        self.metrics = reconciler.metrics
+        self.sock = sock
+        self.wakeup = Wakeup(lambda reason: self.metrics.triggers.labels(reason).inc())
+        self.readback_due = asyncio.Event()
+        self.stopping = asyncio.Event()
+        self.busy = asyncio.Lock()
+        self.failures = 0
+        self.completed = 0
+        self.source_problem: str | None = None
+        self.latest: dict[str, Any] | None = None
+        uvicorn_config = uvicorn.Config(
+            build_app(self), log_config=None, access_log=False, timeout_graceful_shutdown=5
+        )
+        self.server = _Server(uvicorn_config)
+
+    # --- the service the endpoints read -----------------------------------------------------
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self.config.webhook_secret
+
+    def unready(self) -> str | None:
+        if self.source_problem is not None:
+            return f"the Git source is unavailable: {self.source_problem}"
+        if self.completed == 0:
+            return "no pass has completed yet"
+        return None
+
+    def document(self) -> dict[str, Any] | None:
+        return self.latest
+
+    def exposition(self) -> bytes:
+        return self.metrics.exposition()
+
+    def webhook_received(self, accepted: bool) -> None:
+        self.metrics.webhooks.labels("accepted" if accepted else "refused").inc()
+        if accepted:
+            self.wakeup.fire("webhook")
+
+    # --- running ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.shutdown, signal.Signals(signum).name)
+        scheduler = self._scheduler()
+        scheduler.start()
+        self.wakeup.fire("start")
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.server.serve(sockets=[self.sock]))
+                tasks.create_task(self.work())
+                tasks.create_task(self.readbacks())
+                watched = local_path(self.config.source or "")
+                if watched is not None:
+                    tasks.create_task(watch_refs(watched, self.wakeup.fire, self.stopping))
+        finally:
+            scheduler.shutdown(wait=False)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        async def fetch_due() -> None:
+            self.wakeup.fire("interval")
+
+        async def readback_due() -> None:
+            self.readback_due.set()
+
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        for job, seconds in (
+            (fetch_due, self.config.interval),
+            (readback_due, self.config.readback_interval),
+        ):
+            scheduler.add_job(job, "interval", seconds=seconds, coalesce=True, max_instances=1)
+        return scheduler
+
+    def shutdown(self, name: str) -> None:
+        if self.stopping.is_set():
+            log.info("%s again: still finishing the Core call in flight", name)
+            return
+        log.info("%s: finishing the Core call in flight, then stopping", name)
+        self.reconciler.stop.set()
+        self.stopping.set()
+        self.wakeup.close()
+        self.readback_due.set()
+        self.server.should_exit = True
+
+    async def work(self) -> None:
+        """The worker: one pass per wake, until the daemon stops."""
+        while (reasons := await self.wakeup.wait()) is not None:
+            async with self.busy:
+                ok = await self.one_pass(reasons)
+            if ok:
+                self.failures = 0
+            elif not self.stopping.is_set():
+                self.failures += 1
+                delay = min(MAX_BACKOFF, 2.0 ** (self.failures - 1))
+                log.info("trying again in %.0f s", delay)
+                asyncio.get_running_loop().call_later(delay, self.wakeup.fire, "retry")
+
+    async def one_pass(self, reasons: tuple[str, ...]) -> bool:
+        """Poll the source and run a pass when there is something new; False when it failed."""
+        self.metrics.pass_in_progress.set(1)
+        started = asyncio.get_running_loop().time()
+        try:
+            result = await self.reconciler.poll()
+        except SourceUnavailable as error:
+            self._source_failed(error)
+            return False
+        except Exception:
+            log.exception("pass failed (woken by %s)", ", ".join(sorted(set(reasons))))
+            self.metrics.passes.labels("failed").inc()
+            return False
+        finally:
+            self.metrics.pass_in_progress.set(0)
+        self._source_answered()
+        if result is None:
+            self.metrics.passes.labels("unchanged").inc()
+            return True
+        self.metrics.pass_duration.observe(asyncio.get_running_loop().time() - started)
+        self.metrics.passes.labels("completed").inc()
+        if result.report is not None and self.completed == 0:
+            log.info("first report ready: %d pipeline(s)", len(result.rows))
+        self.completed += result.report is not None
+        self._published(result)
+        return True
+
+    async def readbacks(self) -> None:
+        """The readback loop: a refresh per scheduled tick, unless a pass is running."""
+        while True:
+            await self.readback_due.wait()
+            self.readback_due.clear()
+            if self.stopping.is_set():
+                return
+            if self.busy.locked():
+                continue
+            async with self.busy:
+                await self.refresh()
+
+    async def refresh(self) -> None:
+        try:
+            result = await self.reconciler.refresh()
+        except SourceUnavailable as error:
+            self._source_failed(error)
+            return
+        except Exception:
+            log.exception("readback refresh failed")
+            return
+        self.metrics.readback_rounds.inc()
+        if result is not None:
+            self._published(result)
+
+    def _published(self, result: PassResult) -> None:
+        if result.report is not None:
+            self.latest = pipelines_document(result.report)
+        self.metrics.ready.set(1 if self.unready() is None else 0)
+        if result.report_commit is not None and not result.pushed:
+            log.info("the branch moved while the report was written; fetching again")
+            self.wakeup.fire("retry")
+
+    def _source_failed(self, error: SourceUnavailable) -> None:
+        self.metrics.passes.labels("failed").inc()
+        self.metrics.source_errors.inc()
+        self.metrics.source_up.set(0)
+        self.metrics.ready.set(0)
+        self.source_problem = str(error)
+        log.warning("%s", error)
+
+    def _source_answered(self) -> None:
+        if self.source_problem is not None:
+            log.info("the Git source answers again")
+        self.source_problem = None
+        self.metrics.source_up.set(1)

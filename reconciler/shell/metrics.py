@@ -1,0 +1,177 @@
+"""The daemon's Prometheus metrics (`GET /metrics`), and the few calls that record them.
+
+Every metric lives in the registry of one `Metrics` object, not prometheus-client's global one,
+so two reconcilers in one process (tests, the demo) never mix their figures. Names:
+
+    reconciler_pass_duration_seconds                    histogram: passes that ran
+    reconciler_passes_total{result}                     completed | unchanged | failed
+    reconciler_pass_in_progress                         1 while a pass runs
+    reconciler_triggers_total{source}                   watch | interval | webhook | retry | start
+    reconciler_readback_rounds_total                    scheduled readback refreshes done
+    reconciler_readback_errors_total{core,reason}       failed readbacks, by Core and reason code
+    reconciler_readback_last_success_timestamp_seconds{core}
+    reconciler_core_reachable{core}                     1 when the last readback succeeded
+    reconciler_deploy_outcomes_total{core,outcome}      Deploy All work per Core: done, failed...
+    reconciler_action_outcomes_total{action,core,outcome}
+    reconciler_requests_total{kind,state}               finished requests: done, failed, refused...
+    reconciler_rows{status}                             pipeline rows per status, zeros included
+    reconciler_report_commits_total{result}             pushed | rejected
+    reconciler_files_parsed_total, reconciler_files_reused_total   incremental reading at work
+    reconciler_source_up, reconciler_source_errors_total            the Git source
+    reconciler_ready                                    1 once a pass completed and the source is up
+    reconciler_webhook_deliveries_total{result}         accepted | refused
+
+I/O module (the clock, through prometheus-client's timestamps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from reconciler.decide.observed import Observation
+from reconciler.decide.outcomes import Run, RunKind
+from reconciler.decide.rows import Row, Status
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+class Metrics:
+    """One registry and the metrics in it; see the module docstring for the names."""
+
+    def __init__(self) -> None:
+        registry = self.registry = CollectorRegistry()
+        self.pass_duration = Histogram(
+            "reconciler_pass_duration_seconds",
+            "Seconds one pass took, fetch to push",
+            buckets=_PASS_BUCKETS,
+            registry=registry,
+        )
+        self.passes = Counter(
+            "reconciler_passes", "Passes by result", ["result"], registry=registry
+        )
+        self.pass_in_progress = Gauge(
+            "reconciler_pass_in_progress", "1 while a pass runs", registry=registry
+        )
+        self.triggers = Counter(
+            "reconciler_triggers",
+            "Reasons to fetch, before coalescing",
+            ["source"],
+            registry=registry,
+        )
+        self.readback_rounds = Counter(
+            "reconciler_readback_rounds", "Scheduled readback refreshes done", registry=registry
+        )
+        self.readback_errors = Counter(
+            "reconciler_readback_errors",
+            "Failed readbacks by Core and reason",
+            ["core", "reason"],
+            registry=registry,
+        )
+        self.readback_last_success = Gauge(
+            "reconciler_readback_last_success_timestamp_seconds",
+            "When each Core last answered a readback (Unix time)",
+            ["core"],
+            registry=registry,
+        )
+        self.core_reachable = Gauge(
+            "reconciler_core_reachable",
+            "1 when the Core's last readback worked",
+            ["core"],
+            registry=registry,
+        )
+        self.deploy_outcomes = Counter(
+            "reconciler_deploy_outcomes",
+            "Deploy All work per Core by outcome",
+            ["core", "outcome"],
+            registry=registry,
+        )
+        self.action_outcomes = Counter(
+            "reconciler_action_outcomes",
+            "Core Action work per Core by outcome",
+            ["action", "core", "outcome"],
+            registry=registry,
+        )
+        self.requests = Counter(
+            "reconciler_requests",
+            "Finished requests by kind and state",
+            ["kind", "state"],
+            registry=registry,
+        )
+        self.rows = Gauge(
+            "reconciler_rows", "Pipeline rows per status", ["status"], registry=registry
+        )
+        self.report_commits = Counter(
+            "reconciler_report_commits",
+            "Report commits by push result",
+            ["result"],
+            registry=registry,
+        )
+        self.files_parsed = Counter(
+            "reconciler_files_parsed", "Declared-state files parsed", registry=registry
+        )
+        self.files_reused = Counter(
+            "reconciler_files_reused", "Files whose earlier parse was reused", registry=registry
+        )
+        self.source_up = Gauge(
+            "reconciler_source_up", "1 when the last fetch worked", registry=registry
+        )
+        self.source_errors = Counter(
+            "reconciler_source_errors", "Fetches or pushes that failed", registry=registry
+        )
+        self.ready = Gauge("reconciler_ready", "1 when ready (see /readyz)", registry=registry)
+        self.webhooks = Counter(
+            "reconciler_webhook_deliveries", "Webhook deliveries", ["result"], registry=registry
+        )
+
+    def exposition(self) -> bytes:
+        """The text format Prometheus scrapes."""
+        return generate_latest(self.registry)
+
+    def observed(self, observation: Observation) -> None:
+        """One Core's readback."""
+        core = observation.core
+        self.core_reachable.labels(core).set(1 if observation.reachable else 0)
+        if observation.reachable and observation.last_seen is not None:
+            self.readback_last_success.labels(core).set(observation.last_seen.timestamp())
+        elif not observation.reachable:
+            reason = observation.reason.value if observation.reason else "unreachable"
+            self.readback_errors.labels(core, reason).inc()
+
+    def files(self, parsed: int, reused: int) -> None:
+        self.files_parsed.inc(parsed)
+        self.files_reused.inc(reused)
+
+    def finished(self, runs: Iterable[Run]) -> None:
+        """Requests that ran in a pass: their per-Core outcomes and final states."""
+        for run in runs:
+            for core in run.cores:
+                if run.kind is RunKind.DEPLOY:
+                    self.deploy_outcomes.labels(core.core, core.outcome.value).inc()
+                else:
+                    action = run.action or "unknown"
+                    self.action_outcomes.labels(action, core.core, core.outcome.value).inc()
+            if run.state.finished:
+                self.requests.labels(run.kind.value, run.state.value).inc()
+
+    def counted_rows(self, rows: Iterable[Row], cores: Iterable[str]) -> None:
+        """Rows per status now; series of Cores no longer declared are dropped."""
+        counts = dict.fromkeys(Status, 0)
+        for row in rows:
+            counts[row.status] += 1
+        for status, count in counts.items():
+            self.rows.labels(status.value).set(count)
+        keep = set(cores)
+        for gauge in (self.core_reachable, self.readback_last_success):
+            for core in _cores_in(gauge) - keep:
+                gauge.remove(core)
+
+    def report(self, pushed: bool) -> None:
+        self.report_commits.labels("pushed" if pushed else "rejected").inc()
+
+
+def _cores_in(gauge: Gauge) -> set[str]:
+    return {sample.labels["core"] for family in gauge.collect() for sample in family.samples}
