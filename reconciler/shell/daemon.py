@@ -73,15 +73,16 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-async def serve(config: Config, announce: Callable[[str], None] | None = None) -> int:
-    """Run the daemon until SIGTERM or SIGINT; `announce` hears the URL once it listens."""
+async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -> int:
+    """Run the daemon until SIGTERM or SIGINT; `on_ready` hears its URL after the first pass."""
     async with session(config) as reconciler:
         with contextlib.closing(bind(config.listen)) as sock:
             url = url_of(sock)
             log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
-            if announce is not None:
-                announce(url)
-            await Daemon(config, reconciler, sock).run()
+            daemon = Daemon(config, reconciler, sock)
+            if on_ready is not None:
+                daemon.on_ready = lambda: on_ready(url)
+            await daemon.run()
     log.info("stopped")
     return 0
 
@@ -110,6 +111,7 @@ class Daemon:
         self.completed = 0
         self.source_problem: str | None = None
         self.latest: dict[str, Any] | None = None
+        self.on_ready: Callable[[], None] | None = None
         uvicorn_config = uvicorn.Config(
             build_app(self), log_config=None, access_log=False, timeout_graceful_shutdown=5
         )
@@ -221,10 +223,13 @@ class Daemon:
             return True
         self.metrics.pass_duration.observe(asyncio.get_running_loop().time() - started)
         self.metrics.passes.labels("completed").inc()
-        if result.report is not None and self.completed == 0:
-            log.info("first report ready: %d pipeline(s)", len(result.rows))
+        first = result.report is not None and self.completed == 0
         self.completed += result.report is not None
         self._published(result)
+        if first:
+            log.info("first report ready: %d pipeline(s)", len(result.rows))
+            if self.on_ready is not None:
+                self.on_ready()
         return True
 
     async def readbacks(self) -> None:

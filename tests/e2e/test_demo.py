@@ -1,0 +1,135 @@
+"""`reconciler demo` as a person meets it: started, driven through its printed steps, stopped."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cores import wait_until
+from tests.support.daemon import SCRIPT, base_env
+
+ASSIGNED = ("auth-detect", "central-alerts", "fw-drops", "syslog-archive", "web-errors")
+
+
+class Demo:
+    """The demo process, its printed walkthrough, and a shell in the person's clone."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / "demo"
+        self.out = root / "demo.out"
+        with self.out.open("wb") as out, (root / "demo.err").open("wb") as err:
+            self.process = subprocess.Popen(
+                [SCRIPT, "demo", "--dir", str(self.folder)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=base_env(),
+            )
+
+    def printed(self) -> str:
+        text = self.out.read_text()
+        if self.process.poll() is not None:
+            raise AssertionError(f"the demo exited early:\n{text}")
+        return text if "Ctrl-C here stops" in text else ""
+
+    def steps(self) -> dict[int, list[str]]:
+        """The `$` lines of each numbered step (0: the lines before step 1)."""
+        found: dict[int, list[str]] = {0: []}
+        for line in wait_until(self.printed, 90, what="the demo's next steps").splitlines():
+            heading = re.match(r"^(\d+)\. ", line)
+            if heading:
+                found[int(heading.group(1))] = []
+            elif line.startswith("  $ "):
+                found[max(found)].append(line[4:])
+        return found
+
+    def sh(self, command: str) -> str:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            cwd=self.folder / "work",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=base_env(),
+            check=False,
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+def statuses(table: str) -> dict[str, str]:
+    """Pipeline → status from `reconciler status` text output."""
+    found = {}
+    for line in table.splitlines()[1:]:
+        if line and not line.startswith(" "):
+            pipeline, status, *_tags = re.split(r"\s{2,}", line.strip())
+            found[pipeline] = status
+    return found
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    started = Demo(tmp_path)
+    yield started
+    if started.process.poll() is None:
+        started.process.kill()
+        started.process.wait()
+
+
+def test_the_demo_walks_through_its_printed_steps_and_stops_on_ctrl_c(demo: Demo) -> None:
+    """Assign, Deploy All, start, events, drift: every printed step works; SIGINT ends it."""
+    steps = demo.steps()
+    assert steps[0] == [f"cd {demo.folder / 'work'}"]
+
+    def until(step: int, check: str, what: str) -> None:
+        command = steps[step][-1]
+        wait_until(lambda: check in demo.sh(command), 30, 0.2, what)
+
+    def until_status(step: int, wanted: dict[str, str]) -> None:
+        command = steps[step][-1]
+
+        def matches() -> bool:
+            found = statuses(demo.sh(command))
+            return all(found.get(p) == s for p, s in wanted.items())
+
+        wait_until(matches, 30, 0.2, f"step {step}: {wanted}")
+
+    # 1: the first report, already in Git
+    assert "Pending deployment" in demo.sh(steps[1][0])
+    until_status(1, dict.fromkeys(ASSIGNED, "Pending deployment"))
+    # 2: assign web-errors to central-1 as well
+    for command in steps[2][:-1]:
+        demo.sh(command)
+    until(2, "central-1: missing", "web-errors assigned to central-1")
+    # 3: Deploy All
+    for command in steps[3][:-1]:
+        demo.sh(command)
+    until_status(3, dict.fromkeys(ASSIGNED, "Ready to start"))
+    # 4: start web-errors
+    demo.sh(steps[4][0])
+    until_status(4, {"web-errors": "Running"})
+    # 5: events flowing
+    demo.sh(steps[5][0])
+    until(5, '"severity":"error"', "the filtered event on edge-eu-1")
+    # 6: drift
+    demo.sh(steps[6][0])
+    until_status(6, {"fw-drops": "Drift detected", "web-errors": "Running"})
+    # 7: the daemon's report in Git says the same
+    until(7, "| fw-drops | **Drift detected** |", "the drift in the report in Git")
+
+    ports = [int(port) for port in re.findall(r"Core \S+\s+http://127.0.0.1:(\d+)", demo.printed())]
+    demo.process.send_signal(signal.SIGINT)
+    assert demo.process.wait(60) == 0
+    assert "The demo stopped" in demo.out.read_text()
+    assert len(ports) == 3
+    for port in ports:
+        with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
+            pass
+    assert (demo.folder / "origin.git").is_dir()
+    assert (demo.folder / "cores" / "edge-eu-1" / "data" / "connectors.json").is_file()
