@@ -91,6 +91,12 @@ class GitSource:
         self._git("fetch", "--quiet", "--prune", "origin", f"+refs/heads/{self.branch}:{ref}")
         return self._git("rev-parse", ref)
 
+    def last_change(self, head: str, report_dir: str) -> str:
+        """The newest commit up to `head` that changed anything outside the report folder."""
+        excluded = [f":(exclude){folder}/" for folder in sorted({report_dir, "status"})]
+        found = self._git("rev-list", "-1", "--first-parent", head, "--", ".", *excluded)
+        return found or head
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
             self.repo.git.merge_base("--is-ancestor", older, newer)

@@ -105,10 +105,13 @@ class Reconciler:
         return self.states[revision]
 
     async def declared(self, head: str) -> tuple[DeclaredState, str, Refusal | None]:
+        """The state to judge by and its revision: the newest commit outside the report folder."""
         found = await self.state_at(head)
         if isinstance(found, DeclaredState):
-            self.ledger.put(LAST_VALID, head)
-            return found, head, None
+            report_dir = found.settings.report_dir
+            revision = await asyncio.to_thread(self.source.last_change, head, report_dir)
+            self.ledger.put(LAST_VALID, revision)
+            return found, revision, None
         refusal = Refusal(head, tuple(str(problem) for problem in found.problems))
         log.warning("declared state at %s refused: %s", head[:12], found)
         last_valid = self.ledger.get(LAST_VALID)
