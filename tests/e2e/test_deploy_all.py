@@ -166,7 +166,7 @@ def test_idle_passes_make_no_commit(tmp_path: Path, core_factory: CoreFactory) -
 def test_invalid_revision_is_refused_and_the_last_valid_kept(
     tmp_path: Path, core_factory: CoreFactory
 ) -> None:
-    """A broken push is never deployed; the report names the problem and keeps the last valid state."""
+    """A broken push is never deployed; the report names the problem and keeps the last valid."""
     fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
     fleet.once()
     valid = fleet.report()["revision"]
