@@ -15,8 +15,10 @@ Choices where SPEC §3 is silent, written down here:
 - "Split" execution is: running on one Core and failed on another, or a cell that is `partial`
   (some of its connectors and tasks running, others not). Failed everywhere is not split: the row
   stays `Ready to start`, tagged `start-failed`, since starting it again is what to do.
-- A cell's runtime counts only the pipeline's connectors and tasks that are enabled; a pipeline
-  never deployed on a Core is `stopped` there even if a shared component runs for another one.
+- A cell's runtime counts the pipeline's enabled connectors and tasks, and of those only its own
+  when it has any: a component shared with another pipeline on that Core (a common source) runs
+  or stops with either, so it says nothing about this one, unless it failed. A pipeline never
+  deployed on a Core is `stopped` there.
 - `unmanaged-components` marks a row when an assigned Core holds a component that nobody declared
   and this reconciler never wrote, wired to one of the row's streams.
 """
@@ -33,7 +35,7 @@ from reconciler.decide.diff import missing_or_changed
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Runtime
-from reconciler.decide.records import Deployment, Records, Stage
+from reconciler.decide.records import Deployment, Key, Records, Stage
 from reconciler.decide.resolve import ComponentSpec
 
 STALE_AFTER_INTERVALS = 3
@@ -137,7 +139,7 @@ def cell(
         core=core,
         assigned=assigned,
         deployment=_deployment_state(assigned, specs, deployment, observation),
-        runtime=_runtime(deployment, observation),
+        runtime=_runtime(deployment, observation, _shared(inputs.records, core, pipeline)),
         deployed_revision=deployment.revision if deployment else None,
         deployed_at=deployment.deployed_at if deployment else None,
         last_error=_last_error(inputs, core, pipeline, deployment, observation),
@@ -162,15 +164,34 @@ def _deployment_state(
     return DeploymentState.UNKNOWN if held is None else DeploymentState.CURRENT
 
 
-def _runtime(deployment: Deployment | None, observation: Observation | None) -> Runtime:
+def _shared(records: Records, core: str, pipeline: str) -> set[Key]:
+    """Components of other pipelines deployed on the same Core."""
+    return {
+        spec.key
+        for (on, other), deployment in records.deployments.items()
+        if on == core and other != pipeline
+        for spec in deployment.components
+    }
+
+
+def _runtime(
+    deployment: Deployment | None, observation: Observation | None, shared: set[Key]
+) -> Runtime:
+    """The cell's runtime, judged by the pipeline's own components when it has any: a source it
+    shares with another running pipeline says nothing about whether this one runs, but a shared
+    component that failed fails every pipeline that uses it."""
     if deployment is None:
         return Runtime.STOPPED
     if observation is None or not observation.seen:
         return Runtime.UNKNOWN
+    mine = runnable(deployment.components)
+    own = {spec.key for spec in mine if spec.key not in shared} or {spec.key for spec in mine}
     states = []
-    for spec in runnable(deployment.components):
+    for spec in mine:
         found = observation.components.get(spec.key)
-        states.append(found.state if found is not None and found.state else Runtime.STOPPED)
+        state = found.state if found is not None and found.state else Runtime.STOPPED
+        if spec.key in own or state is Runtime.FAILED:
+            states.append(state)
     return combine(states)
 
 
