@@ -12,7 +12,8 @@ from typing import Any
 
 from reconciler.cli import workspace
 from reconciler.decide.report import ReportInputs, json_text, pipelines_document, readme
-from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+from reconciler.decide.rows import Inputs, Row, rows
+from reconciler.decide.unmanaged import unmanaged
 
 
 def register(commands: Any) -> None:
@@ -43,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         observations=seen.observations,
         now=now,
         interval=interval,
-        unmanaged={core: unmanaged(inputs, core) for core in cores},
+        unmanaged={
+            core: unmanaged(seen.state, seen.records, seen.observations, core) for core in cores
+        },
     )
     print(
         readme(report) if args.format == "markdown" else json_text(pipelines_document(report)),

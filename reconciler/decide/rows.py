@@ -37,6 +37,7 @@ from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Runtime
 from reconciler.decide.records import Deployment, Key, Records, Stage
 from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.unmanaged import unmanaged_streams
 
 STALE_AFTER_INTERVALS = 3
 
@@ -108,7 +109,7 @@ def rows(inputs: Inputs) -> tuple[Row, ...]:
     """Every declared pipeline, and every undeclared one still deployed somewhere, by name."""
     deployed = {pipeline for (_core, pipeline) in inputs.records.deployments}
     names = sorted(set(inputs.state.pipelines) | deployed)
-    touched = unmanaged_streams(inputs)
+    touched = unmanaged_streams(inputs.state, inputs.records, inputs.observations)
     return tuple(row(inputs, name, touched) for name in names)
 
 
@@ -295,42 +296,3 @@ def _stale(inputs: Inputs, core: str) -> bool:
     if observation is None or observation.last_seen is None:
         return False
     return inputs.now - observation.last_seen > STALE_AFTER_INTERVALS * inputs.interval
-
-
-def unmanaged(inputs: Inputs, core: str) -> list[tuple[ComponentKind, str]]:
-    """Components on a Core that nobody declared and this reconciler never wrote."""
-    observation = inputs.observations.get(core)
-    if observation is None:
-        return []
-    declared = _declared_keys(inputs.state)
-    owned = inputs.records.owned.get(core, frozenset())
-    return sorted(
-        key
-        for key, component in observation.components.items()
-        if key not in declared and key not in owned and not component.managed
-    )
-
-
-def unmanaged_streams(inputs: Inputs) -> dict[str, set[str]]:
-    """Per Core, the streams that its unmanaged components read or write."""
-    touched: dict[str, set[str]] = {}
-    for core, observation in inputs.observations.items():
-        streams: set[str] = set()
-        for key in unmanaged(inputs, core):
-            body = observation.components[key].body
-            sinks = body.get("sink_streams")
-            streams.update(s for s in (body.get("stream"), body.get("source_stream")) if s)
-            streams.update(sinks if isinstance(sinks, list) else [])
-            if key[0] is ComponentKind.STREAM:
-                streams.add(key[1])
-        touched[core] = streams
-    return touched
-
-
-def _declared_keys(state: DeclaredState) -> set[tuple[ComponentKind, str]]:
-    return (
-        {(ComponentKind.STREAM, name) for name in state.streams}
-        | {(ComponentKind.CONNECTOR, name) for name in state.connectors}
-        | {(ComponentKind.TASK, name) for name in state.tasks}
-        | {(ComponentKind.QUERY, name) for name in state.queries}
-    )

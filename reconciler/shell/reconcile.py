@@ -32,8 +32,9 @@ from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
 from reconciler.decide.parse import parse_repository
 from reconciler.decide.plan import plan
 from reconciler.decide.report import Refusal, ReportInputs
-from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+from reconciler.decide.rows import Inputs, Row, rows
 from reconciler.decide.signatures import refusal, ssh_lines
+from reconciler.decide.unmanaged import unmanaged
 from reconciler.errors import DeclarationError
 from reconciler.shell import actions, deployer
 from reconciler.shell.config import Config
@@ -242,7 +243,7 @@ class Reconciler:
         self, state: DeclaredState, revision: str, found: tuple[Row, ...], refusal: Refusal | None
     ) -> ReportInputs:
         now = self.clock()
-        inputs = Inputs(state, self.ledger.records(), self.observations, now, self.interval)
+        records = self.ledger.records()
         cores = sorted(state.cores)
         return ReportInputs(
             revision=revision,
@@ -253,7 +254,7 @@ class Reconciler:
             },
             now=now,
             interval=self.interval,
-            unmanaged={core: unmanaged(inputs, core) for core in cores},
+            unmanaged={core: unmanaged(state, records, self.observations, core) for core in cores},
             runs=self.ledger.recent(),
             refused=refusal,
         )
