@@ -9,15 +9,11 @@ I/O module (files, Cores, the terminal).
 from __future__ import annotations
 
 import argparse
-import asyncio
-from pathlib import Path
 from typing import Any
 
-from reconciler.cli import environment, workspace
+from reconciler.cli import workspace
 from reconciler.decide.plan import plan
 from reconciler.decide.planview import plan_json, plan_markdown, plan_text
-from reconciler.decide.records import Records, records_from_metadata
-from reconciler.shell.ledger import Ledger
 
 FORMATS = {"text": plan_text, "markdown": plan_markdown}
 
@@ -36,23 +32,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    repo = Path(args.repo)
-    state = workspace.declared(repo)
-    config = environment.build(args)
-    observations = asyncio.run(workspace.readback(state, config))
-    revision, label = workspace.revision_label(repo)
-    records = (
-        ledger_records(config.state_dir) if args.state_dir else records_from_metadata(observations)
-    )
-    found = plan(state, records, observations, revision)
+    seen = workspace.snapshot(args)
+    revision, label = workspace.revision_label(seen.repo)
+    found = plan(seen.state, seen.records, seen.observations, revision)
     print(plan_json(found) if args.format == "json" else FORMATS[args.format](found, label), end="")
     return 0
-
-
-def ledger_records(state_dir: Path | None) -> Records:
-    assert state_dir is not None
-    ledger = Ledger.open(state_dir)
-    try:
-        return ledger.records()
-    finally:
-        ledger.close()

@@ -7,16 +7,13 @@ Deployed state comes from the components' own metadata, or from the daemon's led
 from __future__ import annotations
 
 import argparse
-import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from reconciler.cli import environment, workspace
-from reconciler.cli.plan import ledger_records
-from reconciler.decide.records import records_from_metadata
+from reconciler.cli import workspace
 from reconciler.decide.report import ReportInputs, json_text, pipelines_document, readme
-from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+from reconciler.decide.rows import Inputs, Row, rows
+from reconciler.decide.unmanaged import unmanaged
 
 
 def register(commands: Any) -> None:
@@ -32,28 +29,24 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    repo = Path(args.repo)
-    state = workspace.declared(repo)
-    config = environment.build(args)
-    observations = asyncio.run(workspace.readback(state, config))
-    records = (
-        ledger_records(config.state_dir) if args.state_dir else records_from_metadata(observations)
-    )
-    now, interval = datetime.now(UTC), timedelta(seconds=config.readback_interval)
-    inputs = Inputs(state, records, observations, now, interval)
+    seen = workspace.snapshot(args)
+    now, interval = datetime.now(UTC), timedelta(seconds=seen.config.readback_interval)
+    inputs = Inputs(seen.state, seen.records, seen.observations, now, interval)
     found = rows(inputs)
     if args.format == "text":
         print(table(found), end="")
         return 0
-    cores = sorted(state.cores)
+    cores = sorted(seen.state.cores)
     report = ReportInputs(
-        revision=workspace.revision_label(repo)[0],
+        revision=workspace.revision_label(seen.repo)[0],
         rows=found,
         cores=cores,
-        observations=observations,
+        observations=seen.observations,
         now=now,
         interval=interval,
-        unmanaged={core: unmanaged(inputs, core) for core in cores},
+        unmanaged={
+            core: unmanaged(seen.state, seen.records, seen.observations, core) for core in cores
+        },
     )
     print(
         readme(report) if args.format == "markdown" else json_text(pipelines_document(report)),

@@ -5,17 +5,23 @@ I/O module (files, Git, Cores, the terminal).
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
+from reconciler.cli import environment
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.parse import parse_repository
+from reconciler.decide.records import Records, records_from_metadata
 from reconciler.errors import DeclarationError
 from reconciler.shell.config import Config
 from reconciler.shell.corepool import CorePool
+from reconciler.shell.ledger import Ledger
 from reconciler.shell.repofiles import read_folder
 
 
@@ -51,3 +57,32 @@ async def readback(state: DeclaredState, config: Config) -> dict[str, Observatio
     """One readback of every declared Core."""
     async with CorePool(config.environ, config.client) as pool:
         return await pool.readback_all(state.cores.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A folder's declared state, one readback of its Cores, and what was deployed on them."""
+
+    repo: Path
+    state: DeclaredState
+    config: Config
+    observations: dict[str, Observation]
+    records: Records
+
+
+def snapshot(args: argparse.Namespace) -> Snapshot:
+    """Read `args.repo` and every Core it declares; deployed state from the components'
+    metadata, or from the daemon's ledger when `args.state_dir` is given."""
+    repo = Path(args.repo)
+    state = declared(repo)
+    config = environment.build(args)
+    observations = asyncio.run(readback(state, config))
+    if args.state_dir and config.state_dir is not None:
+        ledger = Ledger.open(config.state_dir)
+        try:
+            records = ledger.records()
+        finally:
+            ledger.close()
+    else:
+        records = records_from_metadata(observations)
+    return Snapshot(repo, state, config, observations, records)

@@ -15,8 +15,10 @@ Choices where SPEC §3 is silent, written down here:
 - "Split" execution is: running on one Core and failed on another, or a cell that is `partial`
   (some of its connectors and tasks running, others not). Failed everywhere is not split: the row
   stays `Ready to start`, tagged `start-failed`, since starting it again is what to do.
-- A cell's runtime counts only the pipeline's connectors and tasks that are enabled; a pipeline
-  never deployed on a Core is `stopped` there even if a shared component runs for another one.
+- A cell's runtime counts the pipeline's enabled connectors and tasks, and of those only its own
+  when it has any: a component shared with another pipeline on that Core (a common source) runs
+  or stops with either, so it says nothing about this one, unless it failed. A pipeline never
+  deployed on a Core is `stopped` there.
 - `unmanaged-components` marks a row when an assigned Core holds a component that nobody declared
   and this reconciler never wrote, wired to one of the row's streams.
 """
@@ -33,8 +35,9 @@ from reconciler.decide.diff import missing_or_changed
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Runtime
-from reconciler.decide.records import Deployment, Records, Stage
+from reconciler.decide.records import Deployment, Key, Records, Stage
 from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.unmanaged import unmanaged_streams
 
 STALE_AFTER_INTERVALS = 3
 
@@ -106,7 +109,7 @@ def rows(inputs: Inputs) -> tuple[Row, ...]:
     """Every declared pipeline, and every undeclared one still deployed somewhere, by name."""
     deployed = {pipeline for (_core, pipeline) in inputs.records.deployments}
     names = sorted(set(inputs.state.pipelines) | deployed)
-    touched = unmanaged_streams(inputs)
+    touched = unmanaged_streams(inputs.state, inputs.records, inputs.observations)
     return tuple(row(inputs, name, touched) for name in names)
 
 
@@ -137,7 +140,7 @@ def cell(
         core=core,
         assigned=assigned,
         deployment=_deployment_state(assigned, specs, deployment, observation),
-        runtime=_runtime(deployment, observation),
+        runtime=_runtime(deployment, observation, _shared(inputs.records, core, pipeline)),
         deployed_revision=deployment.revision if deployment else None,
         deployed_at=deployment.deployed_at if deployment else None,
         last_error=_last_error(inputs, core, pipeline, deployment, observation),
@@ -162,15 +165,34 @@ def _deployment_state(
     return DeploymentState.UNKNOWN if held is None else DeploymentState.CURRENT
 
 
-def _runtime(deployment: Deployment | None, observation: Observation | None) -> Runtime:
+def _shared(records: Records, core: str, pipeline: str) -> set[Key]:
+    """Components of other pipelines deployed on the same Core."""
+    return {
+        spec.key
+        for (on, other), deployment in records.deployments.items()
+        if on == core and other != pipeline
+        for spec in deployment.components
+    }
+
+
+def _runtime(
+    deployment: Deployment | None, observation: Observation | None, shared: set[Key]
+) -> Runtime:
+    """The cell's runtime, judged by the pipeline's own components when it has any: a source it
+    shares with another running pipeline says nothing about whether this one runs, but a shared
+    component that failed fails every pipeline that uses it."""
     if deployment is None:
         return Runtime.STOPPED
     if observation is None or not observation.seen:
         return Runtime.UNKNOWN
+    mine = runnable(deployment.components)
+    own = {spec.key for spec in mine if spec.key not in shared} or {spec.key for spec in mine}
     states = []
-    for spec in runnable(deployment.components):
+    for spec in mine:
         found = observation.components.get(spec.key)
-        states.append(found.state if found is not None and found.state else Runtime.STOPPED)
+        state = found.state if found is not None and found.state else Runtime.STOPPED
+        if spec.key in own or state is Runtime.FAILED:
+            states.append(state)
     return combine(states)
 
 
@@ -274,42 +296,3 @@ def _stale(inputs: Inputs, core: str) -> bool:
     if observation is None or observation.last_seen is None:
         return False
     return inputs.now - observation.last_seen > STALE_AFTER_INTERVALS * inputs.interval
-
-
-def unmanaged(inputs: Inputs, core: str) -> list[tuple[ComponentKind, str]]:
-    """Components on a Core that nobody declared and this reconciler never wrote."""
-    observation = inputs.observations.get(core)
-    if observation is None:
-        return []
-    declared = _declared_keys(inputs.state)
-    owned = inputs.records.owned.get(core, frozenset())
-    return sorted(
-        key
-        for key, component in observation.components.items()
-        if key not in declared and key not in owned and not component.managed
-    )
-
-
-def unmanaged_streams(inputs: Inputs) -> dict[str, set[str]]:
-    """Per Core, the streams that its unmanaged components read or write."""
-    touched: dict[str, set[str]] = {}
-    for core, observation in inputs.observations.items():
-        streams: set[str] = set()
-        for key in unmanaged(inputs, core):
-            body = observation.components[key].body
-            sinks = body.get("sink_streams")
-            streams.update(s for s in (body.get("stream"), body.get("source_stream")) if s)
-            streams.update(sinks if isinstance(sinks, list) else [])
-            if key[0] is ComponentKind.STREAM:
-                streams.add(key[1])
-        touched[core] = streams
-    return touched
-
-
-def _declared_keys(state: DeclaredState) -> set[tuple[ComponentKind, str]]:
-    return (
-        {(ComponentKind.STREAM, name) for name in state.streams}
-        | {(ComponentKind.CONNECTOR, name) for name in state.connectors}
-        | {(ComponentKind.TASK, name) for name in state.tasks}
-        | {(ComponentKind.QUERY, name) for name in state.queries}
-    )

@@ -98,43 +98,51 @@ async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: J
     if plan.blocked is not None:
         message = f"core {plan.core} could not be read back, so nothing was changed"
         _record_failure(plan, ledger, job, plan.blocked.value, message)
-        return CoreOutcome(
-            plan.core, Outcome.FAILED, (), plan.blocked.value, message, started, job.clock()
+        return _outcome(
+            plan, Outcome.FAILED, (), started, job, reason=plan.blocked.value, message=message
         )
     steps: list[StepResult] = []
     for index, op in enumerate(plan.operations):
         if job.stop.is_set():
-            rest = _skip_all(plan.operations[index:], "shutdown")
-            return CoreOutcome(
-                plan.core,
-                Outcome.SKIPPED,
-                (*steps, *rest),
-                "shutdown",
-                "the daemon stopped; the run resumes on restart",
-                started,
-                job.clock(),
+            steps += _skip_all(plan.operations[index:], "shutdown")
+            message = "the daemon stopped; the run resumes on restart"
+            return _outcome(
+                plan, Outcome.SKIPPED, steps, started, job, reason="shutdown", message=message
             )
         try:
             await apply(op, client, ledger, job)
         except CoreCallError as error:
             log.warning("core %s: %s %s/%s failed: %s", plan.core, op.op, op.kind, op.name, error)
+            done = len(steps)
             steps.append(_step(op, Outcome.FAILED, error.reason.value, str(error)))
             steps += _skip_all(plan.operations[index + 1 :], "earlier-failure")
             _record_failure(plan, ledger, job, error.reason.value, str(error))
-            done = sum(s.outcome is Outcome.DONE for s in steps)
             message = f"{op.op.value} {op.kind.value}/{op.name} failed after {done} done: {error}"
-            return CoreOutcome(
-                plan.core,
+            return _outcome(
+                plan,
                 Outcome.FAILED,
-                tuple(steps),
-                error.reason.value,
-                message,
+                steps,
                 started,
-                job.clock(),
+                job,
+                reason=error.reason.value,
+                message=message,
             )
         steps.append(_step(op, Outcome.DONE))
     _record_success(plan, ledger, job)
-    return CoreOutcome(plan.core, Outcome.DONE, tuple(steps), None, None, started, job.clock())
+    return _outcome(plan, Outcome.DONE, steps, started, job)
+
+
+def _outcome(
+    plan: CorePlan,
+    outcome: Outcome,
+    steps: Sequence[StepResult],
+    started: datetime,
+    job: Job,
+    *,
+    reason: str | None = None,
+    message: str | None = None,
+) -> CoreOutcome:
+    return CoreOutcome(plan.core, outcome, tuple(steps), reason, message, started, job.clock())
 
 
 async def apply(op: Operation, client: CoreClient, ledger: Ledger, job: Job) -> None:
@@ -193,3 +201,21 @@ def _affected(plan: CorePlan, records: Records) -> set[str]:
         or found.fingerprint != fingerprint(specs)
     }
     return named | changed | (records.deployed_pipelines(plan.core) - set(plan.desired))
+
+
+def logged(run_id: str) -> Callable[[CoreOutcome, int, int], None]:
+    """A `Job.progress` that logs a line per Core as it finishes, so a long rollout shows moving."""
+
+    def report(outcome: CoreOutcome, done: int, total: int) -> None:
+        detail = f": {outcome.message}" if outcome.message else ""
+        log.info(
+            "deploy %s: core %s %s%s (%d/%d Core(s) finished)",
+            run_id,
+            outcome.core,
+            outcome.outcome.value,
+            detail,
+            done,
+            total,
+        )
+
+    return report

@@ -10,6 +10,8 @@ I/O module (the git command, the object database).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +25,7 @@ from gitdb import IStream
 from reconciler.decide.documents import Limits
 from reconciler.decide.markers import Change, Commit
 from reconciler.decide.parse import RepoFile
+from reconciler.decide.signatures import Signature
 from reconciler.errors import SourceUnavailable
 from reconciler.shell import repofiles
 
@@ -90,6 +93,30 @@ class GitSource:
         ref = f"refs/remotes/origin/{self.branch}"
         self._git("fetch", "--quiet", "--prune", "origin", f"+refs/heads/{self.branch}:{ref}")
         return self._git("rev-parse", ref)
+
+    def last_change(self, head: str, report_dir: str) -> str:
+        """The newest commit up to `head` that changed anything outside the report folder."""
+        excluded = [f":(exclude){folder}/" for folder in sorted({report_dir, "status"})]
+        found = self._git("rev-list", "-1", "--first-parent", head, "--", ".", *excluded)
+        return found or head
+
+    def signature(self, commit: str, allowed_ssh: list[str]) -> Signature:
+        """What Git says of a commit's signature, SSH keys checked against `allowed_ssh` lines."""
+        with tempfile.NamedTemporaryFile("w", suffix=".allowed", delete=False) as handle:
+            handle.write("".join(f"{line}\n" for line in allowed_ssh))
+        try:
+            shown = self._git(
+                "-c",
+                f"gpg.ssh.allowedSignersFile={handle.name}",
+                "log",
+                "-1",
+                f"--format=%G?{_FIELD}%GF{_FIELD}%GS{_FIELD}%GP",
+                commit,
+            )
+        finally:
+            os.unlink(handle.name)
+        code, fingerprint, signer, primary = [*shown.split(_FIELD), "", "", "", ""][:4]
+        return Signature(code.strip() or "N", fingerprint, signer, primary.strip())
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:

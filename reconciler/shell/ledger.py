@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 LAST_PROCESSED = "last_processed_commit"
 LAST_VALID = "last_valid_commit"
+TRUSTED_SIGNERS = "trusted_signers"
 
 
 class Ledger:

@@ -4,7 +4,9 @@
 2. read the declared state at the head; if it is invalid keep the last valid one and say why
 3. read back every Core
 4. find the requests in the commits since the last processed one (the first pass takes the head
-   as its baseline: markers already in history are never executed)
+   as its baseline: markers already in history are never executed); with allowed signers in
+   force, a request whose commit is not signed by one of them is refused. The signers in force
+   are those of the baseline or of the last deployed state, never of the commit being judged.
 5. record each request before it runs, then run every unfinished one in order: a run killed half
    way is resumed here, re-planned against a fresh readback
 6. read back again when anything ran
@@ -24,6 +26,7 @@ shell parts it drives).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -32,17 +35,19 @@ from datetime import datetime, timedelta
 from reconciler.decide import markers, requests
 from reconciler.decide.model import ActionVerb, Core, DeclaredState
 from reconciler.decide.observed import Observation
-from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
+from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
 from reconciler.decide.plan import plan
 from reconciler.decide.report import Refusal, ReportInputs
-from reconciler.decide.rows import Inputs, Row, rows, unmanaged
+from reconciler.decide.rows import Inputs, Row, rows
+from reconciler.decide.signatures import refusal, ssh_lines
+from reconciler.decide.unmanaged import unmanaged
 from reconciler.shell import actions, deployer
 from reconciler.shell.config import Config
 from reconciler.shell.coreclient import CoreClient
 from reconciler.shell.corepool import CorePool
 from reconciler.shell.declared import StateAt, StateReader
 from reconciler.shell.gitsource import GitSource
-from reconciler.shell.ledger import LAST_PROCESSED, LAST_VALID, Ledger
+from reconciler.shell.ledger import LAST_PROCESSED, LAST_VALID, TRUSTED_SIGNERS, Ledger
 from reconciler.shell.metrics import Metrics
 from reconciler.shell.reportwriter import write_report
 
@@ -157,10 +162,13 @@ class Reconciler:
         return await asyncio.to_thread(self.reader.state_at, revision)
 
     async def declared(self, head: str) -> tuple[DeclaredState, str, Refusal | None]:
+        """The state to judge by and its revision: the newest commit outside the report folder."""
         found = await self.state_at(head)
         if isinstance(found, DeclaredState):
-            self.ledger.put(LAST_VALID, head)
-            return found, head, None
+            report_dir = found.settings.report_dir
+            revision = await asyncio.to_thread(self.source.last_change, head, report_dir)
+            self.ledger.put(LAST_VALID, revision)
+            return found, revision, None
         refusal = Refusal(head, tuple(str(problem) for problem in found.problems))
         log.warning("declared state at %s refused: %s", head[:12], found)
         last_valid = self.ledger.get(LAST_VALID)
@@ -181,14 +189,29 @@ class Reconciler:
         if since is not None and not await asyncio.to_thread(self.source.is_ancestor, since, head):
             log.warning("history was rewritten; %s is the new baseline", head[:12])
             since = None
-        if since is not None:
+        if since is None:
+            self.trust(state)
+        else:
             history = await asyncio.to_thread(self.source.commits, since, head)
             found = markers.verdicts(markers.requests(history, state.settings.report_dir))
             newest = requests.newest_deploy(found)
             for request, verdict in found:
                 run = requests.to_run(request, verdict, await self.state_at(request.commit), newest)
-                self.claim(run)
+                self.claim(await self.checked(run))
         self.ledger.put(LAST_PROCESSED, head)
+
+    def trust(self, state: DeclaredState) -> None:
+        """The allowed signers in force from now on: those of a baseline or a deployed state."""
+        self.ledger.put(TRUSTED_SIGNERS, json.dumps(list(state.settings.allowed_signers)))
+
+    async def checked(self, run: Run) -> Run:
+        """Refuse a request whose commit is not signed by a trusted signer, when signers are set."""
+        allowed = json.loads(self.ledger.get(TRUSTED_SIGNERS) or "[]")
+        if not allowed or run.state is not RequestState.CLAIMED:
+            return run
+        found = await asyncio.to_thread(self.source.signature, run.commit, ssh_lines(allowed))
+        why = refusal(allowed, run.commit, found)
+        return replace(run, state=RequestState.REFUSED, note=why) if why else run
 
     def claim(self, run: Run) -> None:
         if self.ledger.claim(run):
@@ -226,9 +249,15 @@ class Reconciler:
         self.ledger.update(run)
         log.info("deploy %s: %d change(s) on %d Core(s)", run.id, found.changes, len(found.cores))
         job = deployer.Job(
-            run.id, run.commit, state.settings.rollout, self.clock, self.stop, _progress(run.id)
+            run.id,
+            run.commit,
+            state.settings.rollout,
+            self.clock,
+            self.stop,
+            deployer.logged(run.id),
         )
         outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
+        self.trust(state)
         return self.finish(replace(run, cores=outcomes))
 
     async def act(self, run: Run) -> Run:
@@ -273,7 +302,7 @@ class Reconciler:
         self, state: DeclaredState, revision: str, found: tuple[Row, ...], refusal: Refusal | None
     ) -> ReportInputs:
         now = self.clock()
-        inputs = Inputs(state, self.ledger.records(), self.observations, now, self.interval)
+        records = self.ledger.records()
         cores = sorted(state.cores)
         return ReportInputs(
             revision=revision,
@@ -284,25 +313,7 @@ class Reconciler:
             },
             now=now,
             interval=self.interval,
-            unmanaged={core: unmanaged(inputs, core) for core in cores},
+            unmanaged={core: unmanaged(state, records, self.observations, core) for core in cores},
             runs=self.ledger.recent(),
             refused=refusal,
         )
-
-
-def _progress(run_id: str) -> Callable[[CoreOutcome, int, int], None]:
-    """Log lines that show a long Deploy All moving, one per Core as it finishes."""
-
-    def report(outcome: CoreOutcome, done: int, total: int) -> None:
-        detail = f": {outcome.message}" if outcome.message else ""
-        log.info(
-            "deploy %s: core %s %s%s (%d/%d Core(s) finished)",
-            run_id,
-            outcome.core,
-            outcome.outcome.value,
-            detail,
-            done,
-            total,
-        )
-
-    return report

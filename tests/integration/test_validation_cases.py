@@ -10,6 +10,7 @@ from reconciler.cli.main import main
 from tests.support.repos import CASES, VALIDATE_BASE, overlay
 
 INVALID = sorted((CASES / "validate" / "invalid").iterdir())
+VALID = sorted((CASES / "validate" / "valid").iterdir())
 LITERAL_SECRETS = ("s3cr3t-core-token-value", "s3cr3t-hec-token-value", "s3cr3t-password-value")
 
 
@@ -17,6 +18,14 @@ def test_base_case_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     """The base repository every case starts from is valid, so each case breaks one rule only."""
     assert main(["validate", str(VALIDATE_BASE)]) == 0
     assert "valid: 2 Core(s), 2 pipeline(s) (2 assigned)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", VALID, ids=[case.name for case in VALID])
+def test_valid_case(case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Legitimate variations of the format (nesting, anchors, pins, references) validate."""
+    repo = overlay(VALIDATE_BASE, case, tmp_path / "repo")
+    code = main(["validate", str(repo)])
+    assert (code, capsys.readouterr().err) == (0, "")
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[case.name for case in INVALID])

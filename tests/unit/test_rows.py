@@ -38,6 +38,9 @@ DETECT_ON_NOTHING = (
 )
 CONNECTORS = "registry/connectors/connectors.yaml"
 OUT = "name: out\ntype: sink\n"
+DETECT_ON_EDGE_1 = (
+    "apiVersion: reconciler/v1\nkind: Assignment\npipeline: detect\ncores: [edge-1]\n"
+)
 MAIN_ON_EDGE_2 = "apiVersion: reconciler/v1\nkind: Assignment\npipeline: main\ncores: [edge-2]\n"
 
 
@@ -304,6 +307,13 @@ CASES: dict[str, Callable[[], Case]] = {
         ),
         records=records(deployment("edge-1", "main", changed_spec("out", enabled=False))),
         observations=on_edge_1(held(changed_spec("out", enabled=False), R, states={"out": S})),
+    ),
+    "stopped beside a running pipeline that shares its source": lambda: Case(
+        Status.READY_TO_START,
+        pipeline="detect",
+        state=base_state({"assignments/detect.yaml": DETECT_ON_EDGE_1}),
+        records=records(deployment("edge-1", "main"), deployment("edge-1", "detect")),
+        observations=on_edge_1({**held(specs("detect"), S, pipelines=["detect"]), **held(MAIN, R)}),
     ),
     "several tags in a stable order": lambda: Case(
         Status.DRIFT_DETECTED,

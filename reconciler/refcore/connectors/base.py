@@ -12,6 +12,7 @@ I/O module (asyncio).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -128,3 +129,41 @@ class Backoff:
 
     def reset(self) -> None:
         self.current = self.first
+
+
+class TcpLink:
+    """An outgoing TCP connection that is opened on demand and reopened with backoff.
+
+    `send` returns once the payload was written, however many reconnects that took, counting
+    each failed try as an error; a payload cut by a broken connection is sent again whole.
+    """
+
+    def __init__(self, host: str, port: int, counters: Counters) -> None:
+        self.host, self.port = host, port
+        self.counters = counters
+        self._writer: asyncio.StreamWriter | None = None
+        self._backoff = Backoff()
+
+    async def send(self, payload: bytes) -> None:
+        while not await self._try(payload):
+            self.counters.errors += 1
+            await self._backoff.wait()
+
+    async def _try(self, payload: bytes) -> bool:
+        try:
+            if self._writer is None:
+                _, self._writer = await asyncio.open_connection(self.host, self.port)
+            self._writer.write(payload)
+            await self._writer.drain()
+        except OSError:
+            await self.close()
+            return False
+        self._backoff.reset()
+        return True
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
+            self._writer = None

@@ -15,10 +15,9 @@ I/O module (sockets).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 
-from reconciler.refcore.connectors.base import Backoff, Context, Sink, Source, compact
+from reconciler.refcore.connectors.base import Context, Sink, Source, TcpLink, compact
 from reconciler.refcore.runtime import WorkerError
 from reconciler.refcore.specs import host_port
 from reconciler.refcore.streams import Event
@@ -95,31 +94,11 @@ class PadasSink(Sink):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.host, self.port = _endpoint(context)
-        self._writer: asyncio.StreamWriter | None = None
-        self._backoff = Backoff()
+        self._link = TcpLink(self.host, self.port, context.counters)
 
     async def deliver(self, batch: list[Event]) -> None:
-        payload = b"".join(frame(event) for event in batch)
-        while not await self._send(payload):
-            self.context.counters.errors += 1
-            await self._backoff.wait()
+        await self._link.send(b"".join(frame(event) for event in batch))
         self.context.counters.events_out += len(batch)
 
-    async def _send(self, payload: bytes) -> bool:
-        try:
-            if self._writer is None:
-                _, self._writer = await asyncio.open_connection(self.host, self.port)
-            self._writer.write(payload)
-            await self._writer.drain()
-        except OSError:
-            await self.disconnect()
-            return False
-        self._backoff.reset()
-        return True
-
     async def disconnect(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            with contextlib.suppress(OSError):
-                await self._writer.wait_closed()
-            self._writer = None
+        await self._link.close()

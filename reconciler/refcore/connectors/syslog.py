@@ -17,11 +17,10 @@ I/O module (sockets).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from datetime import UTC, datetime
 
-from reconciler.refcore.connectors.base import Backoff, Context, Sink, Source, compact
+from reconciler.refcore.connectors.base import Context, Sink, Source, TcpLink, compact
 from reconciler.refcore.runtime import WorkerError
 from reconciler.refcore.streams import Event
 
@@ -160,8 +159,7 @@ class SyslogSink(Sink):
         self.port = int(context.config["port"])
         self.mode = str(context.config["mode"])
         self._datagrams: asyncio.DatagramTransport | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._backoff = Backoff()
+        self._link = TcpLink(self.address, self.port, context.counters)
 
     async def connect(self) -> None:
         if self.mode == "udp":
@@ -175,32 +173,12 @@ class SyslogSink(Sink):
         if self._datagrams is not None:
             for line in lines:
                 self._datagrams.sendto(line.encode("utf-8"))
-            self.context.counters.events_out += len(batch)
-            return
-        payload = "".join(line + "\n" for line in lines).encode("utf-8")
-        while not await self._send_tcp(payload):
-            self.context.counters.errors += 1
-            await self._backoff.wait()
+        else:
+            await self._link.send("".join(line + "\n" for line in lines).encode("utf-8"))
         self.context.counters.events_out += len(batch)
-
-    async def _send_tcp(self, payload: bytes) -> bool:
-        try:
-            if self._writer is None:
-                _, self._writer = await asyncio.open_connection(self.address, self.port)
-            self._writer.write(payload)
-            await self._writer.drain()
-        except OSError:
-            await self.disconnect()
-            return False
-        self._backoff.reset()
-        return True
 
     async def disconnect(self) -> None:
         if self._datagrams is not None:
             self._datagrams.close()
             self._datagrams = None
-        if self._writer is not None:
-            self._writer.close()
-            with contextlib.suppress(OSError):
-                await self._writer.wait_closed()
-            self._writer = None
+        await self._link.close()

@@ -17,7 +17,8 @@ from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Reason
 from reconciler.shell.coreclient import CoreCallError, CoreClient
 from reconciler.shell.corepolicy import ClientSettings, Timeouts
-from tests.integration.client.conftest import FAST, AccessLog, core_of, environ_of, set_faults
+from tests.integration.client.conftest import FAST, core_of, environ_of
+from tests.support.access import AccessLog, set_faults
 from tests.support.cores import CoreProcess
 from tests.support.fixtures import CoreFactory
 

@@ -10,11 +10,8 @@ from reconciler.decide.model import ComponentKind, Core, SecretRef
 from reconciler.decide.observed import Reason
 from reconciler.shell.corepolicy import Timeouts
 from reconciler.shell.corepool import CorePool
-from tests.integration.client.conftest import (
-    FAST,
-    core_of,
-    set_faults,
-)
+from tests.integration.client.conftest import FAST, core_of
+from tests.support.access import set_faults
 from tests.support.cores import CoreProcess
 from tests.support.fixtures import CoreFactory
 
