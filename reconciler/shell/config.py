@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reconciler.errors import ConfigurationError
 from reconciler.shell.corepolicy import ClientSettings
-from reconciler.shell.gitsource import Identity, local_path
+from reconciler.shell.gitsource import Identity, local_path, redact
 
 DEFAULT_LISTEN = "127.0.0.1:9400"
 """Loopback, and not 8999: that is the Core's own port, and a Core may run on the same host."""
@@ -86,7 +86,7 @@ def source_of(value: str) -> str:
 def default_state_dir(source: str, environ: Mapping[str, str]) -> Path:
     """A per-SOURCE folder under the user's state home (XDG_STATE_HOME or ~/.local/state)."""
     home = environ.get("XDG_STATE_HOME") or str(Path(environ.get("HOME", "~")) / ".local" / "state")
-    slug = re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[-40:] or "source"
+    slug = re.sub(r"[^a-z0-9]+", "-", redact(source).lower()).strip("-")[-40:] or "source"
     digest = hashlib.sha256(source.encode()).hexdigest()[:8]
     return Path(home).expanduser() / "reconciler" / f"{slug}-{digest}"
 

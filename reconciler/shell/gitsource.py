@@ -11,6 +11,7 @@ I/O module (the git command, the object database).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from reconciler.errors import SourceUnavailable
 from reconciler.shell import repofiles
 
 _RECORD, _FIELD = "\x1e", "\x1f"
+_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an <%ae>{_FIELD}%aI{_FIELD}%B{_FIELD}"
 _REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
 
@@ -78,7 +80,7 @@ class GitSource:
             return str(self.repo.git.execute(["git", *args]))
         except git.GitCommandError as error:
             raise SourceUnavailable(
-                f"git {args[0]} on {self.source} failed: {_stderr(error)}"
+                f"git {args[0]} on {redact(self.source)} failed: {_stderr(error)}"
             ) from error
 
     def _remote_default_branch(self) -> str:
@@ -202,14 +204,19 @@ class GitSource:
             if any(marker in _stderr(error) for marker in _REJECTED):
                 return False
             raise SourceUnavailable(
-                f"git push to {self.source} failed: {_stderr(error)}"
+                f"git push to {redact(self.source)} failed: {_stderr(error)}"
             ) from error
         return True
 
 
 def _stderr(error: git.GitCommandError) -> str:
     text = str(error.stderr or error).strip().replace("\n", " ")
-    return text.removeprefix("stderr: ").strip("' ")
+    return redact(text.removeprefix("stderr: ").strip("' "))
+
+
+def redact(text: str) -> str:
+    """`text` with the credentials of any URL in it (`https://user:token@host`) replaced."""
+    return _CREDENTIALS.sub(r"\1***@", text)
 
 
 def _commit(record: str) -> Commit:
