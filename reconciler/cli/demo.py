@@ -65,34 +65,17 @@ async def run_demo(world: demo.Demo, example: Path) -> int:
     return 0
 
 
-def next_steps(world: demo.Demo, url: str, config: Config) -> str:
-    """The walkthrough printed once the first report is written; every `$` line can be pasted."""
-    edge_eu, edge_us = world.core("edge-eu-1"), world.core("edge-us-1")
-    every = f"{config.readback_interval:g}"
-    status = f"reconciler status --state-dir {world.state}"
-    push = "git pull -q --rebase && git push -q"
-    access_log = edge_eu.data_dir / "logs" / "access.log"
-    line = '{"time": "10:00:02", "host": "web-1", "path": "/api", "status": 503}'
-    cores = "\n".join(f"  Core {core.name:<10} {core.url}  ({core.folder})" for core in world.cores)
-    drift = (
-        f'curl -s -X DELETE -H "Authorization: Bearer $(cat {edge_us.token_file})" '
-        f"{edge_us.url}/api/v1/connectors/fw-drops-out"
-    )
-    assignment = (
-        "apiVersion: reconciler/v1\\nkind: Assignment\\npipeline: web-errors\\n"
-        "selector: {tier: edge}\\ncores: [central-1]\\n"
-    )
-    return f"""
+STEPS = """
 reconciler demo: three reference Cores, a Git origin and the daemon are running.
 
 {cores}
-  origin          {world.origin}  (the daemon's SOURCE: it sees a push within a second)
-  your clone      {world.work}
+  origin          {origin}  (the daemon's SOURCE: it sees a push within a second)
+  your clone      {work}
   daemon          {url}  (/api/status /metrics; Cores read back every {every} s)
 
 Try it in another terminal; every line after a $ can be pasted as it is.
 
-  $ cd {world.work}
+  $ cd {work}
 
 1. The first report is in Git: every assigned pipeline waits for a Deploy All.
   $ git pull -q && head -n 16 status/README.md
@@ -111,14 +94,14 @@ Try it in another terminal; every line after a $ can be pasted as it is.
   -> every assigned pipeline: Ready to start (deployed, stopped)
 
 4. Start web-errors on its Cores: sinks first, then the task, then the source.
-  $ reconciler action start web-errors --state-dir {world.state}
+  $ reconciler action start web-errors --state-dir {state}
   $ {status}
   -> web-errors: Running
 
 5. Events flowing: write an access-log line on edge-eu-1, read the filtered event.
   $ echo '{line}' >> {access_log}
-  $ cat {edge_eu.data_dir / "out" / "web-errors.jsonl"}
-  -> {{"time": "10:00:02", "host": "web-1", "path": "/api", "status": 503, "severity": "error"}}
+  $ cat {output}
+  -> {event}
 
 6. Drift: delete a component on edge-us-1 behind the reconciler's back.
   $ {drift}
@@ -128,5 +111,37 @@ Try it in another terminal; every line after a $ can be pasted as it is.
 7. The daemon keeps the report in Git current; it commits only when the content changes.
   $ git pull -q && cat status/README.md
 
-Ctrl-C here stops the daemon and the Cores; {world.folder} stays for you to look at.
+Ctrl-C here stops the daemon and the Cores; {folder} stays for you to look at.
 """
+ASSIGNMENT = (
+    "apiVersion: reconciler/v1\\nkind: Assignment\\npipeline: web-errors\\n"
+    "selector: {tier: edge}\\ncores: [central-1]\\n"
+)
+ACCESS_LINE = '{"time": "10:00:02", "host": "web-1", "path": "/api", "status": 503}'
+EVENT = '{"time": "10:00:02", "host": "web-1", "path": "/api", "status": 503, "severity": "error"}'
+
+
+def next_steps(world: demo.Demo, url: str, config: Config) -> str:
+    """The walkthrough printed once the first report is written; every `$` line can be pasted."""
+    edge_eu, edge_us = world.core("edge-eu-1"), world.core("edge-us-1")
+    drift = (
+        f'curl -s -X DELETE -H "Authorization: Bearer $(cat {edge_us.token_file})" '
+        f"{edge_us.url}/api/v1/connectors/fw-drops-out"
+    )
+    return STEPS.format(
+        cores="\n".join(f"  Core {c.name:<10} {c.url}  ({c.folder})" for c in world.cores),
+        origin=world.origin,
+        work=world.work,
+        url=url,
+        every=f"{config.readback_interval:g}",
+        status=f"reconciler status --state-dir {world.state}",
+        assignment=ASSIGNMENT,
+        push="git pull -q --rebase && git push -q",
+        state=world.state,
+        line=ACCESS_LINE,
+        access_log=edge_eu.data_dir / "logs" / "access.log",
+        output=edge_eu.data_dir / "out" / "web-errors.jsonl",
+        event=EVENT,
+        drift=drift,
+        folder=world.folder,
+    )

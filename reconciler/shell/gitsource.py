@@ -33,7 +33,9 @@ from reconciler.shell import repofiles
 _RECORD, _FIELD = "\x1e", "\x1f"
 _CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an <%ae>{_FIELD}%aI{_FIELD}%B{_FIELD}"
-_REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
+# the branch moved under the push (build the report again on the new head); any other refusal,
+# such as a protected branch or a non-bare SOURCE with the branch checked out, is a failure
+_MOVED = ("non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,7 @@ class GitSource:
         try:
             self.repo.git.push("--quiet", "origin", f"{commit}:refs/heads/{self.branch}")
         except git.GitCommandError as error:
-            if any(marker in _stderr(error) for marker in _REJECTED):
+            if any(marker in _stderr(error) for marker in _MOVED):
                 return False
             raise SourceUnavailable(
                 f"git push to {redact(self.source)} failed: {_stderr(error)}"

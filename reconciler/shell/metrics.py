@@ -27,6 +27,7 @@ I/O module (the clock, through prometheus-client's timestamps).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -44,88 +45,42 @@ class Metrics:
 
     def __init__(self) -> None:
         registry = self.registry = CollectorRegistry()
+        counter = partial(Counter, registry=registry)
+        gauge = partial(Gauge, registry=registry)
         self.pass_duration = Histogram(
             "reconciler_pass_duration_seconds",
             "Seconds one pass took, fetch to push",
             buckets=_PASS_BUCKETS,
             registry=registry,
         )
-        self.passes = Counter(
-            "reconciler_passes", "Passes by result", ["result"], registry=registry
+        self.passes = counter("reconciler_passes", "Passes by result", ["result"])
+        self.pass_in_progress = gauge("reconciler_pass_in_progress", "1 while a pass runs")
+        self.triggers = counter("reconciler_triggers", "Reasons to fetch", ["source"])
+        self.readback_rounds = counter("reconciler_readback_rounds", "Readback refreshes done")
+        self.readback_errors = counter(
+            "reconciler_readback_errors", "Failed readbacks", ["core", "reason"]
         )
-        self.pass_in_progress = Gauge(
-            "reconciler_pass_in_progress", "1 while a pass runs", registry=registry
-        )
-        self.triggers = Counter(
-            "reconciler_triggers",
-            "Reasons to fetch, before coalescing",
-            ["source"],
-            registry=registry,
-        )
-        self.readback_rounds = Counter(
-            "reconciler_readback_rounds", "Scheduled readback refreshes done", registry=registry
-        )
-        self.readback_errors = Counter(
-            "reconciler_readback_errors",
-            "Failed readbacks by Core and reason",
-            ["core", "reason"],
-            registry=registry,
-        )
-        self.readback_last_success = Gauge(
+        self.readback_last_success = gauge(
             "reconciler_readback_last_success_timestamp_seconds",
             "When each Core last answered a readback (Unix time)",
             ["core"],
-            registry=registry,
         )
-        self.core_reachable = Gauge(
-            "reconciler_core_reachable",
-            "1 when the Core's last readback worked",
-            ["core"],
-            registry=registry,
+        self.core_reachable = gauge("reconciler_core_reachable", "Last readback worked", ["core"])
+        self.deploy_outcomes = counter(
+            "reconciler_deploy_outcomes", "Deploy All work per Core", ["core", "outcome"]
         )
-        self.deploy_outcomes = Counter(
-            "reconciler_deploy_outcomes",
-            "Deploy All work per Core by outcome",
-            ["core", "outcome"],
-            registry=registry,
+        self.action_outcomes = counter(
+            "reconciler_action_outcomes", "Core Action work per Core", ["action", "core", "outcome"]
         )
-        self.action_outcomes = Counter(
-            "reconciler_action_outcomes",
-            "Core Action work per Core by outcome",
-            ["action", "core", "outcome"],
-            registry=registry,
-        )
-        self.requests = Counter(
-            "reconciler_requests",
-            "Finished requests by kind and state",
-            ["kind", "state"],
-            registry=registry,
-        )
-        self.rows = Gauge(
-            "reconciler_rows", "Pipeline rows per status", ["status"], registry=registry
-        )
-        self.report_commits = Counter(
-            "reconciler_report_commits",
-            "Report commits by push result",
-            ["result"],
-            registry=registry,
-        )
-        self.files_parsed = Counter(
-            "reconciler_files_parsed", "Declared-state files parsed", registry=registry
-        )
-        self.files_reused = Counter(
-            "reconciler_files_reused", "Files whose earlier parse was reused", registry=registry
-        )
-        self.source_up = Gauge(
-            "reconciler_source_up", "1 when the last fetch worked", registry=registry
-        )
-        self.source_errors = Counter(
-            "reconciler_source_errors", "Fetches or pushes that failed", registry=registry
-        )
-        self.ready = Gauge("reconciler_ready", "1 when ready (see /readyz)", registry=registry)
-        self.webhooks = Counter(
-            "reconciler_webhook_deliveries", "Webhook deliveries", ["result"], registry=registry
-        )
+        self.requests = counter("reconciler_requests", "Finished requests", ["kind", "state"])
+        self.rows = gauge("reconciler_rows", "Pipeline rows per status", ["status"])
+        self.report_commits = counter("reconciler_report_commits", "Report commits", ["result"])
+        self.files_parsed = counter("reconciler_files_parsed", "Declared-state files parsed")
+        self.files_reused = counter("reconciler_files_reused", "Files whose parse was reused")
+        self.source_up = gauge("reconciler_source_up", "1 when the last fetch worked")
+        self.source_errors = counter("reconciler_source_errors", "Failed fetches or pushes")
+        self.ready = gauge("reconciler_ready", "1 when ready (see /readyz)")
+        self.webhooks = counter("reconciler_webhook_deliveries", "Webhook deliveries", ["result"])
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

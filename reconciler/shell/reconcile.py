@@ -120,7 +120,7 @@ class Reconciler:
     async def poll(self) -> PassResult | None:
         """Fetch; run a pass when the source moved on or a request is unfinished, else None."""
         head = await asyncio.to_thread(self.source.fetch)
-        if head == self.tip and not self.ledger.unfinished():
+        if self.stop.is_set() or (head == self.tip and not self.ledger.unfinished()):
             return None
         return await self.run_pass(head)
 

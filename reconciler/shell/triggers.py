@@ -76,7 +76,12 @@ def is_ref_change(root: Path) -> Callable[[Change, str], bool]:
 
 async def watch_refs(folder: Path, fire: Callable[[str], None], stop: asyncio.Event) -> None:
     """Fire `watch` whenever the refs of the repository at `folder` change, until `stop`."""
-    root = git_dir(folder)
+    try:
+        root = git_dir(folder)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        # the fetch reports the same problem and is retried; the interval then stands in
+        log.warning("%s is not a Git repository: not watching it for pushes", folder)
+        return
     log.info("watching %s for pushes", root)
     async for _changes in awatch(root, watch_filter=is_ref_change(root), stop_event=stop, step=50):
         fire("watch")

@@ -21,7 +21,9 @@ def test_first_report_then_a_pushed_deploy_all_is_deployed_and_reported(
 ) -> None:
     """The first pass writes the report; a pushed Deploy All lands on the Core and is reported."""
     fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
-    daemon = daemon_factory(str(fleet.origin), fleet.state, "--readback-interval", "1s")
+    daemon = daemon_factory(
+        str(fleet.origin), fleet.state, "--readback-interval", "1s", "--interval", "1h"
+    )
     daemon.start()
     daemon.wait_ready()
     assert fleet.row("web")["status"] == "Pending deployment"
@@ -37,6 +39,7 @@ def test_first_report_then_a_pushed_deploy_all_is_deployed_and_reported(
     assert daemon.metric("reconciler_requests_total", kind="deploy", state="done") == 1
     assert daemon.metric("reconciler_rows", status="Ready to start") == 1
     assert daemon.metric("reconciler_pass_duration_seconds_count") >= 2
+    assert daemon.metric("reconciler_triggers_total", source="watch") >= 1
     assert daemon.stop() == 0
 
 
@@ -260,3 +263,52 @@ def test_an_unreachable_source_is_retried_and_reported_not_fatal(
     daemon.wait_ready(30)
     assert daemon.metric("reconciler_source_up") == 1
     assert daemon.running
+
+
+def test_a_local_folder_that_is_not_a_repository_is_reported_not_fatal(
+    tmp_path: Path, daemon_factory: DaemonFactory
+) -> None:
+    """A SOURCE folder without Git in it: not ready, the reason says so, the daemon stays up."""
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    daemon = daemon_factory(str(folder), tmp_path / "state")
+    daemon.start()
+
+    wait_until(lambda: daemon.metric("reconciler_source_errors_total") >= 1, what="a fetch")
+    answer = daemon.get("/readyz")
+    assert answer.status_code == 503
+    assert str(folder) in answer.json()["reason"]
+    assert "not watching it for pushes" in daemon.log_text()
+    assert daemon.running
+    assert daemon.stop() == 0
+
+
+def test_a_non_bare_source_is_watched_and_a_refused_report_push_is_reported(
+    tmp_path: Path, core_factory: CoreFactory, daemon_factory: DaemonFactory
+) -> None:
+    """A working repository as SOURCE: a refused report push is reported; commits are watched."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    daemon = daemon_factory(str(fleet.work), fleet.state, "--interval", "1h")
+    daemon.start()
+
+    def refused() -> bool:
+        answer = daemon.get("/readyz")
+        return answer.status_code == 503 and "checked out" in answer.json()["reason"]
+
+    wait_until(refused, 15, what="the refused push to show in /readyz")
+    assert daemon.metric(PASSES, result="completed") <= daemon.metric(PASSES, result="failed")
+
+    git(fleet.work, "config", "receive.denyCurrentBranch", "updateInstead")
+    fleet.assign("alerts", ["edge-1"])
+    head = fleet.commit_only("assign alerts")
+    daemon.wait_ready(30)
+    wait_until(
+        lambda: (
+            '"revision": "' + head in (fleet.work / "status" / "pipelines.json").read_text()
+            if (fleet.work / "status" / "pipelines.json").exists()
+            else False
+        ),
+        15,
+        what="the report in the working tree",
+    )
+    assert daemon.metric("reconciler_triggers_total", source="watch") >= 1

@@ -77,6 +77,10 @@ class Fleet:
         self.push_only()
         return git(self.work, "rev-parse", "HEAD")
 
+    def commit_only(self, message: str) -> str:
+        """Commit everything in the clone without pushing; returns the new commit."""
+        return commit_all(self.work, message)
+
     def push_only(self) -> None:
         git(self.work, "pull", "-q", "--rebase")
         git(self.work, "push", "-q", "origin", "HEAD:main")
