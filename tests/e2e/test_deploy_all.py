@@ -235,3 +235,27 @@ def test_tokens_never_leak(tmp_path: Path, core_factory: CoreFactory) -> None:
     for core in fleet.cores.values():
         for text in [*fleet.outputs, history, ledger]:
             assert core.token not in text
+
+
+def test_rejected_report_push_is_rebuilt_on_the_new_head(
+    tmp_path: Path, core_factory: CoreFactory
+) -> None:
+    """When the origin refuses the report push once, the pass runs again and pushes on top."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    fleet.once()
+    hook = fleet.origin / "hooks" / "pre-receive"
+    flag = tmp_path / "refused-once"
+    refuse_once = f'if [ ! -e "{flag}" ]; then touch "{flag}"; echo "busy" >&2; exit 1; fi'
+    hook.write_text(f"#!/bin/sh\n{refuse_once}\n")
+    hook.chmod(0o755)
+    fleet.assign("alerts", ["edge-1"])
+    git(fleet.work, "commit", "-qam", "assign alerts")
+    hook.rename(hook.with_suffix(".off"))
+    fleet.push_only()
+    hook.with_suffix(".off").rename(hook)
+
+    done = fleet.once()
+
+    assert flag.exists()
+    assert "(pushed)" in done.stdout
+    assert fleet.row("alerts")["status"] == "Pending deployment"

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints times measured side by side in one run, and their ratio."""
