@@ -16,8 +16,11 @@ One event loop runs it all, as tasks of one task group:
 
 Failures. A Git source that cannot be fetched or pushed to is retried with backoff (1 s doubling
 to `MAX_BACKOFF`), logged, counted (`reconciler_source_errors_total`, `reconciler_source_up`) and
-shown by `/readyz`; it is never fatal. Any other error in a pass is logged with its traceback
-and retried the same way. A Core that is down costs only its own readback timeout.
+shown by `/readyz`; it is never fatal. A rejected report push is answered at once by a pass on
+the new head (someone pushed meanwhile); a second rejection in a row means the source refuses
+the push (a protected branch, the checked-out branch of a non-bare repository) and is treated as
+a source failure. Any other error in a pass is logged with its traceback and retried with the
+same backoff. A Core that is down costs only its own readback timeout.
 
 SIGTERM and SIGINT: the Core call in flight finishes, the deployer records it and skips the rest
 (the run resumes on the next start), then every task ends and the process exits 0.
@@ -108,6 +111,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.busy = asyncio.Lock()
         self.failures = 0
+        self.rejections = 0
         self.completed = 0
         self.source_problem: str | None = None
         self.latest: dict[str, Any] | None = None
@@ -221,11 +225,13 @@ class Daemon:
         if result is None:
             self.metrics.passes.labels("unchanged").inc()
             return True
+        if not self._published(result):
+            return False
         self.metrics.pass_duration.observe(asyncio.get_running_loop().time() - started)
         self.metrics.passes.labels("completed").inc()
         first = result.report is not None and self.completed == 0
         self.completed += result.report is not None
-        self._published(result)
+        self.metrics.ready.set(1 if self.unready() is None else 0)
         if first:
             log.info("first report ready: %d pipeline(s)", len(result.rows))
             if self.on_ready is not None:
@@ -257,13 +263,26 @@ class Daemon:
         if result is not None:
             self._published(result)
 
-    def _published(self, result: PassResult) -> None:
+    def _published(self, result: PassResult) -> bool:
+        """Take in a pass's or refresh's report; False when the source refuses the push."""
         if result.report is not None:
             self.latest = pipelines_document(result.report)
-        self.metrics.ready.set(1 if self.unready() is None else 0)
-        if result.report_commit is not None and not result.pushed:
-            log.info("the branch moved while the report was written; fetching again")
+        rejected = result.report_commit is not None and not result.pushed
+        self.rejections = self.rejections + 1 if rejected else 0
+        if self.rejections == 1:
+            log.info("the report push was rejected; fetching again and building it on the new head")
             self.wakeup.fire("retry")
+        elif self.rejections > 1:
+            self._source_failed(
+                SourceUnavailable(
+                    f"the report push was rejected {self.rejections} times in a row; the source "
+                    "refuses it (a protected branch, or the checked-out branch of a non-bare "
+                    "repository?): see the log"
+                )
+            )
+            return False
+        self.metrics.ready.set(1 if self.unready() is None else 0)
+        return True
 
     def _source_failed(self, error: SourceUnavailable) -> None:
         self.metrics.passes.labels("failed").inc()

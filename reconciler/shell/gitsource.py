@@ -10,6 +10,7 @@ I/O module (the git command, the object database).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -30,12 +31,11 @@ from reconciler.decide.signatures import Signature
 from reconciler.errors import SourceUnavailable
 from reconciler.shell import repofiles
 
+log = logging.getLogger(__name__)
 _RECORD, _FIELD = "\x1e", "\x1f"
 _CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an <%ae>{_FIELD}%aI{_FIELD}%B{_FIELD}"
-# the branch moved under the push (build the report again on the new head); any other refusal,
-# such as a protected branch or a non-bare SOURCE with the branch checked out, is a failure
-_MOVED = ("non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref")
+_REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,8 @@ class GitSource:
         try:
             self.repo.git.push("--quiet", "origin", f"{commit}:refs/heads/{self.branch}")
         except git.GitCommandError as error:
-            if any(marker in _stderr(error) for marker in _MOVED):
+            if any(marker in _stderr(error) for marker in _REJECTED):
+                log.info("push to %s rejected: %s", redact(self.source), _stderr(error))
                 return False
             raise SourceUnavailable(
                 f"git push to {redact(self.source)} failed: {_stderr(error)}"

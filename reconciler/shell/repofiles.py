@@ -143,6 +143,15 @@ def _hidden(item: object, _depth: int) -> bool:
 
 
 def _read_blob(tree: git.Tree, path: str, budget: _Budget, item: git.Blob) -> RepoFile:
+    if item.mode != _SYMLINK_MODE:
+        # a plain file is read from the item the traversal found: no lookup by path, which
+        # would scan every tree on the way for each file and make big repositories quadratic
+        refusal = budget.refusal(item.size)
+        if refusal is not None:
+            return RepoFile(path, refused=refusal)
+        data: bytes = item.data_stream.read()
+        return RepoFile(path, data, blob=item.hexsha)
+
     def lookup(candidate: str) -> tuple[str, int, str | None]:
         try:
             found = tree / candidate
@@ -158,10 +167,7 @@ def _read_blob(tree: git.Tree, path: str, budget: _Budget, item: git.Blob) -> Re
         data: bytes = (tree / candidate).data_stream.read()
         return data
 
-    read_file = _follow(path, lookup, read, budget)
-    if item.mode == _SYMLINK_MODE or read_file.refused is not None:
-        return read_file
-    return RepoFile(path, read_file.data, blob=item.hexsha)
+    return _follow(path, lookup, read, budget)
 
 
 Lookup = Callable[[str], tuple[str, int, str | None]]

@@ -293,10 +293,11 @@ def test_a_non_bare_source_is_watched_and_a_refused_report_push_is_reported(
 
     def refused() -> bool:
         answer = daemon.get("/readyz")
-        return answer.status_code == 503 and "checked out" in answer.json()["reason"]
+        return answer.status_code == 503 and "push was rejected" in answer.json()["reason"]
 
     wait_until(refused, 15, what="the refused push to show in /readyz")
-    assert daemon.metric(PASSES, result="completed") <= daemon.metric(PASSES, result="failed")
+    assert "refusing to update checked out branch" in daemon.log_text()
+    assert daemon.metric(PASSES, result="failed") >= 1
 
     git(fleet.work, "config", "receive.denyCurrentBranch", "updateInstead")
     fleet.assign("alerts", ["edge-1"])
