@@ -18,6 +18,7 @@ the demo ends; the folder stays for inspection. I/O module (processes, files, Gi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -200,7 +201,9 @@ class CoreProcesses:
     async def _stop(self, process: asyncio.subprocess.Process) -> None:
         if process.returncode is not None:
             return
-        process.send_signal(signal.SIGTERM)
+        # on a terminal Ctrl-C reached the Cores too: one may be gone by now
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), STOP_SECONDS)
         except TimeoutError:
