@@ -3,12 +3,11 @@
 1. fetch the source and find the head of the tracked branch
 2. read the declared state at the head; if it is invalid keep the last valid one and say why
 3. read back every Core
-4. find the requests in the commits since the last processed one (the first pass takes the head
-   as its baseline: markers already in history are never executed); with allowed signers in
-   force, a request whose commit is not signed by one of them is refused. The signers in force
-   are those of the baseline or of the last deployed state, never of the commit being judged.
-5. record each request before it runs, then run every unfinished one in order: a run killed half
-   way is resumed here, re-planned against a fresh readback
+4. take the requests in the commits since the last processed one, each recorded before it runs
+   (`intake`: the first pass takes the head as its baseline, so markers already in history are
+   never executed; unsigned requests are refused when allowed signers are set)
+5. run every unfinished request in order: a run killed half way is resumed here, re-planned
+   against a fresh readback
 6. read back again when anything ran
 7. compute the rows
 8. build the report and, when its content changed, commit and push it
@@ -26,28 +25,25 @@ shell parts it drives).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from reconciler.decide import markers, requests
 from reconciler.decide.model import ActionVerb, Core, DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
 from reconciler.decide.plan import plan
 from reconciler.decide.report import Refusal, ReportInputs
 from reconciler.decide.rows import Inputs, Row, rows
-from reconciler.decide.signatures import refusal, ssh_lines
 from reconciler.decide.unmanaged import unmanaged
-from reconciler.shell import actions, deployer
+from reconciler.shell import actions, deployer, intake
 from reconciler.shell.config import Config
 from reconciler.shell.coreclient import CoreClient
 from reconciler.shell.corepool import CorePool
 from reconciler.shell.declared import StateAt, StateReader
 from reconciler.shell.gitsource import GitSource
-from reconciler.shell.ledger import LAST_PROCESSED, LAST_VALID, TRUSTED_SIGNERS, Ledger
+from reconciler.shell.ledger import LAST_VALID, Ledger
 from reconciler.shell.metrics import Metrics
 from reconciler.shell.reportwriter import write_report
 
@@ -105,7 +101,7 @@ class Reconciler:
         # 3. read back every Core
         await self.readback(state.cores.values())
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
-        await self.claim_requests(head, state)
+        await intake.take(self.source, self.ledger, self.state_at, head, state)
         ran = await self.run_unfinished()
         self.metrics.finished(ran)
         if self.stop.is_set():
@@ -183,43 +179,6 @@ class Reconciler:
         self.observations.update(fresh)
         return fresh
 
-    async def claim_requests(self, head: str, state: DeclaredState) -> None:
-        """Record every new request (step 5's first half), then move the processed commit on."""
-        since = self.ledger.get(LAST_PROCESSED)
-        if since is not None and not await asyncio.to_thread(self.source.is_ancestor, since, head):
-            log.warning("history was rewritten; %s is the new baseline", head[:12])
-            since = None
-        if since is None:
-            self.trust(state)
-        else:
-            history = await asyncio.to_thread(self.source.commits, since, head)
-            found = markers.verdicts(markers.requests(history, state.settings.report_dir))
-            newest = requests.newest_deploy(found)
-            for request, verdict in found:
-                run = requests.to_run(request, verdict, await self.state_at(request.commit), newest)
-                self.claim(await self.checked(run))
-        self.ledger.put(LAST_PROCESSED, head)
-
-    def trust(self, state: DeclaredState) -> None:
-        """The allowed signers in force from now on: those of a baseline or a deployed state."""
-        self.ledger.put(TRUSTED_SIGNERS, json.dumps(list(state.settings.allowed_signers)))
-
-    async def checked(self, run: Run) -> Run:
-        """Refuse a request whose commit is not signed by a trusted signer, when signers are set."""
-        allowed = json.loads(self.ledger.get(TRUSTED_SIGNERS) or "[]")
-        if not allowed or run.state is not RequestState.CLAIMED:
-            return run
-        found = await asyncio.to_thread(self.source.signature, run.commit, ssh_lines(allowed))
-        why = refusal(allowed, run.commit, found)
-        return replace(run, state=RequestState.REFUSED, note=why) if why else run
-
-    def claim(self, run: Run) -> None:
-        if self.ledger.claim(run):
-            return
-        taken = self.ledger.run(run.id)
-        if taken is not None and taken.commit != run.commit:
-            self.ledger.claim(requests.renamed(run, taken))
-
     async def run_unfinished(self) -> tuple[Run, ...]:
         done = []
         for run in self.ledger.unfinished():
@@ -257,7 +216,7 @@ class Reconciler:
             deployer.logged(run.id),
         )
         outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
-        self.trust(state)
+        intake.trust(self.ledger, state)
         return self.finish(replace(run, cores=outcomes))
 
     async def act(self, run: Run) -> Run:

@@ -1,0 +1,72 @@
+"""Request intake (SPEC §4, §5): new commits become recorded requests, exactly once.
+
+The commits since the last processed one are read for markers and trailers; each request is
+turned into a run (refused, superseded or claimed) and recorded in the ledger before anything
+runs. With `deploy.allowed_signers` in force, a request whose commit is not signed by a trusted
+signer is refused; the signers in force are those of the baseline or of the last deployed
+state, never of the commit being judged. A request id already taken by another commit is
+recorded as refused under a distinct id. I/O module (Git, ledger).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from reconciler.decide import markers, requests
+from reconciler.decide.model import DeclaredState
+from reconciler.decide.outcomes import RequestState, Run
+from reconciler.decide.signatures import refusal, ssh_lines
+from reconciler.errors import DeclarationError
+from reconciler.shell.gitsource import GitSource
+from reconciler.shell.ledger import LAST_PROCESSED, TRUSTED_SIGNERS, Ledger
+
+log = logging.getLogger(__name__)
+StateAt = Callable[[str], Awaitable[DeclaredState | DeclarationError]]
+
+
+async def take(
+    source: GitSource, ledger: Ledger, state_at: StateAt, head: str, state: DeclaredState
+) -> None:
+    """Record every request after the last processed commit, then mark `head` processed."""
+    since = ledger.get(LAST_PROCESSED)
+    if since is not None and not await asyncio.to_thread(source.is_ancestor, since, head):
+        log.warning("history was rewritten; %s is the new baseline", head[:12])
+        since = None
+    if since is None:
+        trust(ledger, state)
+    else:
+        history = await asyncio.to_thread(source.commits, since, head)
+        found = markers.verdicts(markers.requests(history, state.settings.report_dir))
+        newest = requests.newest_deploy(found)
+        for request, verdict in found:
+            run = requests.to_run(request, verdict, await state_at(request.commit), newest)
+            claim(ledger, await checked(source, ledger, run))
+    ledger.put(LAST_PROCESSED, head)
+
+
+def trust(ledger: Ledger, state: DeclaredState) -> None:
+    """The allowed signers in force from now on: those of a baseline or a deployed state."""
+    ledger.put(TRUSTED_SIGNERS, json.dumps(list(state.settings.allowed_signers)))
+
+
+async def checked(source: GitSource, ledger: Ledger, run: Run) -> Run:
+    """Refuse a request whose commit is not signed by a trusted signer, when signers are set."""
+    allowed = json.loads(ledger.get(TRUSTED_SIGNERS) or "[]")
+    if not allowed or run.state is not RequestState.CLAIMED:
+        return run
+    found = await asyncio.to_thread(source.signature, run.commit, ssh_lines(allowed))
+    why = refusal(allowed, run.commit, found)
+    return replace(run, state=RequestState.REFUSED, note=why) if why else run
+
+
+def claim(ledger: Ledger, run: Run) -> None:
+    """Record the run once; a run whose id another commit took is refused under a new id."""
+    if ledger.claim(run):
+        return
+    taken = ledger.run(run.id)
+    if taken is not None and taken.commit != run.commit:
+        ledger.claim(requests.renamed(run, taken))
