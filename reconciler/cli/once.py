@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 from typing import Any
 
 from reconciler.cli import environment
 from reconciler.cli.status import table
 from reconciler.errors import SourceUnavailable
+from reconciler.shell.config import Config
 from reconciler.shell.reconcile import PassResult
 from reconciler.shell.session import session
 
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(once(config))
     except SourceUnavailable as error:
-        print(f"reconciler: {error}")
+        print(f"reconciler: {error}", file=sys.stderr)
         return 1
     print(table(result.rows), end="")
     pushed = "pushed" if result.pushed else "not pushed"
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def once(config: Any) -> PassResult:
+async def once(config: Config) -> PassResult:
     """One pass; a rejected report push is retried by a new pass on the new head."""
     async with session(config) as reconciler:
         for _attempt in range(PUSH_ATTEMPTS):

@@ -149,3 +149,11 @@ def test_invalid_folder_exits_1_and_does_nothing(fleet: Fleet) -> None:
             "cores/extra.yaml:1: Core 'extra': missing required key(s): 'url', 'token'"
             in done.stderr
         )
+
+
+def test_unreachable_source_exits_1_naming_it(fleet: Fleet) -> None:
+    """`once` against a source that cannot be fetched says so and exits 1."""
+    missing = str(fleet.root / "no-such-origin.git")
+    done = fleet.reconciler("once", "--repo", missing, "--state-dir", str(fleet.state), check=False)
+    assert done.returncode == 1
+    assert f"git ls-remote on {missing} failed" in done.stderr
