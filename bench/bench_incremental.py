@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.synthetic import repository
-from reconciler.shell.declared import StateReader
-from reconciler.shell.gitsource import GitSource
+from reconciler.shell.repo.source import GitSource
+from reconciler.shell.repo.states import StateReader
 
 
 def git(repo: Path, *args: str) -> str:

@@ -23,8 +23,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from bench.synthetic import repository
-from reconciler.decide import documents, schemas
-from reconciler.decide.parse import RepoFile, parse_repository
+from reconciler.decide.declared import documents, schemas
+from reconciler.decide.declared.parse import RepoFile, parse_repository
 from reconciler.resources import data_path
 
 

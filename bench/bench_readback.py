@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from reconciler.decide.model import Core, Origin, SecretRef
-from reconciler.shell.corepolicy import ClientSettings
-from reconciler.shell.corepool import CorePool
+from reconciler.shell.core.policy import ClientSettings
+from reconciler.shell.core.pool import CorePool
 from tests.support.access import set_faults
 from tests.support.cores import CoreProcess
 

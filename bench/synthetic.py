@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.decide.parse import RepoFile
+from reconciler.decide.declared.parse import RepoFile
 
 HEADER = "apiVersion: reconciler/v1\n"
 

@@ -6,7 +6,7 @@
                              good one
     ├── TransientError       the world is briefly unavailable; retry with backoff
     │   └── SourceUnavailable  the Git source cannot be reached or read right now
-    └── CoreCallError        one call to one Core failed (reconciler.shell.coreclient)
+    └── CoreCallError        one call to one Core failed (reconciler.shell.core.client)
 
 A failed operation on a Core never escapes as an exception: the Core client raises
 CoreCallError (with a reason code and whether it is transient) and the deployer turns it into an

@@ -22,9 +22,9 @@ from reconciler.decide.records import records_from_metadata
 from reconciler.errors import ConfigurationError
 from reconciler.shell import actions
 from reconciler.shell.config import Config
-from reconciler.shell.coreconnection import utc_now
-from reconciler.shell.corepool import CorePool
-from reconciler.shell.ledger import Ledger
+from reconciler.shell.core.connection import utc_now
+from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger.sqlite import Ledger
 
 
 def register(commands: Any) -> None:

@@ -17,8 +17,9 @@ from typing import Any
 
 from reconciler.cli import environment
 from reconciler.resources import data_path
-from reconciler.shell import daemon, demo, logs
+from reconciler.shell import demo, logs
 from reconciler.shell.config import Config
+from reconciler.shell.daemon import service
 
 READBACK = "2s"
 FETCH = "30s"
@@ -58,7 +59,7 @@ async def run_demo(world: demo.Demo, example: Path) -> int:
                 readback_interval=READBACK,
             ),
         )
-        await daemon.serve(config, lambda url: print(next_steps(world, url, config), flush=True))
+        await service.serve(config, lambda url: print(next_steps(world, url, config), flush=True))
     finally:
         await cores.stop()
     print(f"\nThe demo stopped. Everything it made is still in {world.folder}", flush=True)

@@ -16,10 +16,10 @@ from typing import Any
 
 import git
 
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import NAME_PATTERN
-from reconciler.decide.parse import parse_repository
 from reconciler.errors import ConfigurationError, DeclarationError
-from reconciler.shell.repofiles import read_revision
+from reconciler.shell.repo.files import read_revision
 
 
 def register(commands: Any) -> None:

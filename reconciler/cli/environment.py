@@ -19,7 +19,7 @@ from reconciler.shell.config import (
     state_dir_of,
     webhook_secret,
 )
-from reconciler.shell.gitsource import Identity
+from reconciler.shell.repo.source import Identity
 
 
 def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:

@@ -12,7 +12,8 @@ import asyncio
 from typing import Any
 
 from reconciler.cli import environment
-from reconciler.shell import daemon, logs
+from reconciler.shell import logs
+from reconciler.shell.daemon import service
 
 
 def register(commands: Any) -> None:
@@ -47,4 +48,4 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
     logs.configure(config.log_format)
-    return asyncio.run(daemon.serve(config))
+    return asyncio.run(service.serve(config))

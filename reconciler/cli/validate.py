@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
-from reconciler.decide.parse import parse_repository
 from reconciler.errors import DeclarationError
-from reconciler.shell.repofiles import read_folder, read_revision
+from reconciler.shell.repo.files import read_folder, read_revision
 
 
 def register(commands: Any) -> None:

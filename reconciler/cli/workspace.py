@@ -14,15 +14,15 @@ from pathlib import Path
 import git
 
 from reconciler.cli import environment
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.observed import Observation
-from reconciler.decide.parse import parse_repository
 from reconciler.decide.records import Records, records_from_metadata
 from reconciler.errors import DeclarationError
 from reconciler.shell.config import Config
-from reconciler.shell.corepool import CorePool
-from reconciler.shell.ledger import Ledger
-from reconciler.shell.repofiles import read_folder
+from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger.sqlite import Ledger
+from reconciler.shell.repo.files import read_folder
 
 
 class Invalid(Exception):

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from reconciler.decide import layout
+from reconciler.decide.declared import layout
 from reconciler.decide.model import Kind
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")

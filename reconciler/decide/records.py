@@ -1,7 +1,7 @@
 """What this reconciler has done, as values: deployments per (Core, pipeline) and the last errors.
 
-The daemon keeps these in its SQLite ledger (`reconciler.shell.ledger`). Commands that run without
-the daemon's state (`plan`, `status`, `action`) rebuild the same values from the `metadata` every
+The daemon keeps these in its ledger (`reconciler.shell.ledger`). Commands that run without the
+daemon's state (`plan`, `status`, `action`) rebuild the same values from the `metadata` every
 component carries, since the reconciler writes its managed-by mark, the pipelines it serves, the
 revision and the applied spec into each component it deploys. Pure module.
 """

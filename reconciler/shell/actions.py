@@ -23,9 +23,9 @@ from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.resolve import ComponentSpec, Role
 from reconciler.decide.rows import runnable
-from reconciler.shell.coreclient import CoreClient
-from reconciler.shell.coreconnection import CoreCallError
-from reconciler.shell.ledger import Ledger
+from reconciler.shell.core.client import CoreClient
+from reconciler.shell.core.connection import CoreCallError
+from reconciler.shell.ledger.sqlite import Ledger
 
 Clock = Callable[[], datetime]
 SETTLE_SECONDS = 10.0

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import ConfigurationError
-from reconciler.shell.corepolicy import ClientSettings
-from reconciler.shell.gitsource import Identity, local_path, redact
+from reconciler.shell.core.policy import ClientSettings
+from reconciler.shell.repo.source import Identity, local_path, redact
 
 DEFAULT_LISTEN = "127.0.0.1:9400"
 """Loopback, and not 8999: that is the Core's own port, and a Core may run on the same host."""

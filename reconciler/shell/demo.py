@@ -31,10 +31,10 @@ from pathlib import Path
 import git
 import httpx
 
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import Core
-from reconciler.decide.parse import parse_repository
 from reconciler.errors import ConfigurationError
-from reconciler.shell.repofiles import read_folder
+from reconciler.shell.repo.files import read_folder
 
 START_SECONDS = 30.0
 STOP_SECONDS = 10.0

@@ -26,9 +26,9 @@ from reconciler.decide.observed import Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
 from reconciler.decide.plan import CorePlan, Operation, OpKind
 from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
-from reconciler.shell.coreclient import CoreClient
-from reconciler.shell.coreconnection import CoreCallError
-from reconciler.shell.ledger import Ledger
+from reconciler.shell.core.client import CoreClient
+from reconciler.shell.core.connection import CoreCallError
+from reconciler.shell.ledger.sqlite import Ledger
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

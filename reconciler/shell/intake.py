@@ -21,8 +21,8 @@ from reconciler.decide.model import DeclaredState
 from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.signatures import refusal, ssh_lines
 from reconciler.errors import DeclarationError
-from reconciler.shell.gitsource import GitSource
-from reconciler.shell.ledger import LAST_PROCESSED, TRUSTED_SIGNERS, Ledger
+from reconciler.shell.ledger.sqlite import LAST_PROCESSED, TRUSTED_SIGNERS, Ledger
+from reconciler.shell.repo.source import GitSource
 
 log = logging.getLogger(__name__)
 StateAt = Callable[[str], Awaitable[DeclaredState | DeclarationError]]

@@ -39,13 +39,13 @@ from reconciler.decide.rows import Inputs, Row, rows
 from reconciler.decide.unmanaged import unmanaged
 from reconciler.shell import actions, deployer, intake
 from reconciler.shell.config import Config
-from reconciler.shell.coreclient import CoreClient
-from reconciler.shell.corepool import CorePool
-from reconciler.shell.declared import StateAt, StateReader
-from reconciler.shell.gitsource import GitSource
-from reconciler.shell.ledger import LAST_VALID, Ledger
+from reconciler.shell.core.client import CoreClient
+from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger.sqlite import LAST_VALID, Ledger
 from reconciler.shell.metrics import Metrics
-from reconciler.shell.reportwriter import write_report
+from reconciler.shell.repo.reportwriter import write_report
+from reconciler.shell.repo.source import GitSource
+from reconciler.shell.repo.states import StateAt, StateReader
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -10,12 +10,12 @@ from contextlib import asynccontextmanager
 
 from reconciler.errors import ConfigurationError
 from reconciler.shell.config import Config
-from reconciler.shell.coreconnection import utc_now
-from reconciler.shell.corepool import CorePool
-from reconciler.shell.gitsource import GitSource
-from reconciler.shell.ledger import Ledger
+from reconciler.shell.core.connection import utc_now
+from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger.lease import locked
+from reconciler.shell.ledger.sqlite import Ledger
 from reconciler.shell.reconcile import Reconciler
-from reconciler.shell.statedir import locked
+from reconciler.shell.repo.source import GitSource
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.decide.schemas import validator_for
+from reconciler.decide.declared.schemas import validator_for
 from tests.support.access import AccessLog, set_faults
 from tests.support.fixtures import CoreFactory
 from tests.support.fleet import Fleet

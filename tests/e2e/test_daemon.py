@@ -6,7 +6,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from reconciler.shell.webhook import signature
+from reconciler.shell.daemon.webhook import signature
 from tests.support.cores import wait_until
 from tests.support.daemon import base_env
 from tests.support.fixtures import CoreFactory, DaemonFactory

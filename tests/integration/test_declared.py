@@ -1,4 +1,4 @@
-"""Reading the declared state incrementally (reconciler.shell.declared) from a real Git source."""
+"""Reading the declared state incrementally (shell.repo.states) from a real Git source."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
 from reconciler.resources import data_path
-from reconciler.shell.declared import StateReader
-from reconciler.shell.gitsource import GitSource
+from reconciler.shell.repo.source import GitSource
+from reconciler.shell.repo.states import StateReader
 from tests.support.repos import commit_all, init_repo
 
 

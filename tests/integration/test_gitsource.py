@@ -1,4 +1,4 @@
-"""The Git source against real repositories (reconciler.shell.gitsource)."""
+"""The Git source against real repositories (reconciler.shell.repo.source)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.decide.parse import parse_repository
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.errors import SourceUnavailable
 from reconciler.resources import data_path
-from reconciler.shell.gitsource import GitSource, Identity, local_path
+from reconciler.shell.repo.source import GitSource, Identity, local_path
 from tests.support.repos import commit_all, git, init_repo
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The SQLite ledger (reconciler.shell.ledger), reopened the way a restarted daemon does."""
+"""The SQLite ledger (reconciler.shell.ledger.sqlite), reopened the way a restarted daemon does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from reconciler.decide import runcodec
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind, StepResult
 from reconciler.decide.records import Stage
-from reconciler.shell.ledger import LAST_PROCESSED, Ledger
+from reconciler.shell.ledger.sqlite import LAST_PROCESSED, Ledger
 from tests.support.world import NOW, deployment, error, specs
 
 

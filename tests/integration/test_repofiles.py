@@ -1,4 +1,4 @@
-"""Reading a repository from a folder and from a Git revision (reconciler.shell.repofiles)."""
+"""Reading a repository from a folder and from a Git revision (reconciler.shell.repo.files)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.decide.documents import Limits
-from reconciler.decide.parse import RepoFile, parse_repository
+from reconciler.decide.declared.documents import Limits
+from reconciler.decide.declared.parse import RepoFile, parse_repository
 from reconciler.errors import ConfigurationError, DeclarationError
 from reconciler.resources import data_path
-from reconciler.shell import repofiles
+from reconciler.shell.repo import files as repofiles
 from tests.support.repos import commit_all, git, init_repo
 
 EXAMPLE = data_path("example-repo")

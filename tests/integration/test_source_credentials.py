@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import SourceUnavailable
 from reconciler.shell.config import default_state_dir
-from reconciler.shell.gitsource import GitSource
+from reconciler.shell.repo.source import GitSource
 from tests.support.cores import free_port
 
 SECRET = "s3cret-token-in-url"  # noqa: S105 (a made-up credential the test hunts for)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reconciler.decide.declared.parse import RepoFile, parse_repository
 from reconciler.decide.model import DeclaredState
-from reconciler.decide.parse import RepoFile, parse_repository
 from reconciler.resources import data_path
 
 

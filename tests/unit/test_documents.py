@@ -1,10 +1,10 @@
-"""Bounded YAML parsing: limits, locations and plain data (reconciler.decide.documents)."""
+"""Bounded YAML parsing: limits, locations and plain data (reconciler.decide.declared.documents)."""
 
 from __future__ import annotations
 
 import pytest
 
-from reconciler.decide.documents import Limits, parse_yaml
+from reconciler.decide.declared.documents import Limits, parse_yaml
 
 BILLION_LAUGHS = b"""
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

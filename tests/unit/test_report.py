@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.decide.declared.schemas import validator_for
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Observation, Reason, Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind, StepResult
 from reconciler.decide.records import Stage
 from reconciler.decide.report import Refusal, ReportInputs, content_digest, report_files
 from reconciler.decide.rows import Inputs, rows
-from reconciler.decide.schemas import validator_for
 from tests.support.world import (
     BASE,
     INTERVAL,

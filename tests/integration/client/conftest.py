@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reconciler.decide.model import Core, Origin, SecretRef, Tls
-from reconciler.shell.corepolicy import AuthBackoff, ClientSettings, RetryPolicy, Timeouts
+from reconciler.shell.core.policy import AuthBackoff, ClientSettings, RetryPolicy, Timeouts
 from tests.support.cores import CoreProcess
 
 TOKEN_VARIABLE = "EDGE_TOKEN"  # noqa: S105 (the name of a variable, not a token)

@@ -15,8 +15,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Reason
-from reconciler.shell.coreclient import CoreCallError, CoreClient
-from reconciler.shell.corepolicy import ClientSettings, Timeouts
+from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.shell.core.policy import ClientSettings, Timeouts
 from tests.integration.client.conftest import FAST, core_of, environ_of
 from tests.support.access import AccessLog, set_faults
 from tests.support.cores import CoreProcess

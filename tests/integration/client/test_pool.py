@@ -8,8 +8,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind, Core, SecretRef
 from reconciler.decide.observed import Reason
-from reconciler.shell.corepolicy import Timeouts
-from reconciler.shell.corepool import CorePool
+from reconciler.shell.core.policy import Timeouts
+from reconciler.shell.core.pool import CorePool
 from tests.integration.client.conftest import FAST, core_of
 from tests.support.access import set_faults
 from tests.support.cores import CoreProcess

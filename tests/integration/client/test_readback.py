@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Observation, Reason, Runtime
-from reconciler.shell.coreclient import CoreClient
+from reconciler.shell.core.client import CoreClient
 from tests.integration.client.conftest import FAST, core_of, environ_of
 from tests.support.cores import CoreProcess
 from tests.support.fixtures import CoreFactory

@@ -13,7 +13,7 @@ import pytest
 
 from reconciler.decide.model import Tls
 from reconciler.decide.observed import Reason
-from reconciler.shell.coreclient import CoreClient
+from reconciler.shell.core.client import CoreClient
 from tests.integration.client.conftest import FAST, core_of, environ_of
 from tests.support.access import AccessLog
 from tests.support.cores import CoreProcess

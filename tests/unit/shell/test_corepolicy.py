@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reconciler.decide.observed import Reason
-from reconciler.shell import coreapi
-from reconciler.shell.corepolicy import AuthBackoff, AuthGate, RetryPolicy
+from reconciler.shell.core import api as coreapi
+from reconciler.shell.core.policy import AuthBackoff, AuthGate, RetryPolicy
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ from watchfiles import Change
 
 from reconciler.errors import ConfigurationError
 from reconciler.shell.config import listen_address
+from reconciler.shell.daemon.triggers import Wakeup, is_ref_change
+from reconciler.shell.daemon.webhook import matches, signature
 from reconciler.shell.logs import JsonFormatter, TextFormatter
-from reconciler.shell.triggers import Wakeup, is_ref_change
-from reconciler.shell.webhook import matches, signature
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind, Core, Origin, SecretRef
 from reconciler.decide.observed import Reason
-from reconciler.shell.coreclient import CoreCallError, CoreClient
-from reconciler.shell.corepolicy import ClientSettings, RetryPolicy
+from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.shell.core.policy import ClientSettings, RetryPolicy
 
 pytestmark = pytest.mark.anyio
 TOKEN = "t0k3n-for-garbage-tests"  # noqa: S105 (a test token)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.decide.model import SecretRef
-from reconciler.shell.tokens import MAX_TOKEN_FILE_BYTES, Secret, TokenSource, TokenUnavailable
+from reconciler.shell.core.tokens import MAX_TOKEN_FILE_BYTES, Secret, TokenSource, TokenUnavailable
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 SECRET = "s3cr3t-value-xyz"  # noqa: S105 (a test token)

@@ -24,12 +24,12 @@ import git
 from git.index.typ import BaseIndexEntry
 from gitdb import IStream
 
-from reconciler.decide.documents import Limits
+from reconciler.decide.declared.documents import Limits
+from reconciler.decide.declared.parse import RepoFile
 from reconciler.decide.markers import Change, Commit
-from reconciler.decide.parse import RepoFile
 from reconciler.decide.signatures import Signature
 from reconciler.errors import SourceUnavailable
-from reconciler.shell import repofiles
+from reconciler.shell.repo.files import read_revision
 
 log = logging.getLogger(__name__)
 _RECORD, _FIELD = "\x1e", "\x1f"
@@ -147,8 +147,8 @@ class GitSource:
     def files(
         self, revision: str, limits: Limits = Limits(), reuse: Mapping[str, RepoFile] | None = None
     ) -> list[RepoFile]:
-        """The candidate files of the tree at `revision` (see `repofiles.read_revision`)."""
-        return repofiles.read_revision(self.path, revision, limits, reuse)
+        """The candidate files of the tree at `revision` (see `files.read_revision`)."""
+        return read_revision(self.path, revision, limits, reuse)
 
     def changed_paths(self, older: str, newer: str) -> list[str]:
         """The paths whose content differs between two revisions (either side of a rename)."""

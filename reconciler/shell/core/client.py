@@ -47,9 +47,9 @@ import httpx
 
 from reconciler.decide.model import ActionVerb, ComponentKind, Core
 from reconciler.decide.observed import Observation, ObservedComponent, Reason
-from reconciler.shell import coreapi
-from reconciler.shell.coreconnection import Answer, Clock, CoreCallError, CoreConnection, utc_now
-from reconciler.shell.corepolicy import ClientSettings
+from reconciler.shell.core import api
+from reconciler.shell.core.connection import Answer, Clock, CoreCallError, CoreConnection, utc_now
+from reconciler.shell.core.policy import ClientSettings
 
 __all__ = ["Clock", "CoreCallError", "CoreClient", "utc_now"]
 
@@ -127,7 +127,7 @@ class CoreClient:
         what = f"get {kind.value}/{name}"
         async with self._connection.deadline(what):
             try:
-                path = coreapi.component_path(kind, name)
+                path = api.component_path(kind, name)
                 answer = await self._connection.request("GET", path, what)
             except CoreCallError as error:
                 if error.reason is Reason.NOT_FOUND:
@@ -140,9 +140,9 @@ class CoreClient:
     ) -> ObservedComponent:
         """Create or replace the component; answers it as the Core now holds it."""
         what = f"put {kind.value}/{name}"
-        content = coreapi.encode_body(name, body)
+        content = api.encode_body(name, body)
         async with self._connection.deadline(what):
-            path = coreapi.component_path(kind, name)
+            path = api.component_path(kind, name)
             answer = await self._connection.request("PUT", path, what, content)
         return self._component(kind, name, what, answer)
 
@@ -151,7 +151,7 @@ class CoreClient:
         what = f"delete {kind.value}/{name}"
         async with self._connection.deadline(what):
             try:
-                await self._connection.request("DELETE", coreapi.component_path(kind, name), what)
+                await self._connection.request("DELETE", api.component_path(kind, name), what)
             except CoreCallError as error:
                 if error.reason is not Reason.NOT_FOUND:
                     raise
@@ -160,26 +160,26 @@ class CoreClient:
     async def act(self, kind: ComponentKind, name: str, verb: ActionVerb) -> ObservedComponent:
         """Start, stop or restart a connector or task; answers it with its new state."""
         what = f"{verb.value} {kind.value}/{name}"
-        path = coreapi.action_path(kind, name, verb)
+        path = api.action_path(kind, name, verb)
         async with self._connection.deadline(what):
             answer = await self._connection.request("POST", path, what)
         return self._component(kind, name, what, answer)
 
     async def _read_everything(self) -> tuple[str | None, Components]:
-        health = await self._connection.request("GET", coreapi.HEALTH_PATH, "health")
-        version = self._connection.parsed("health", health, coreapi.parse_health)
-        batches = await _all_or_first_error([self._list(kind) for kind in coreapi.READBACK_KINDS])
+        health = await self._connection.request("GET", api.HEALTH_PATH, "health")
+        version = self._connection.parsed("health", health, api.parse_health)
+        batches = await _all_or_first_error([self._list(kind) for kind in api.READBACK_KINDS])
         return version, {component.key: component for batch in batches for component in batch}
 
     async def _list(self, kind: ComponentKind) -> list[ObservedComponent]:
         what = f"list {kind.value}"
-        answer = await self._connection.request("GET", coreapi.collection_path(kind), what)
-        return self._connection.parsed(what, answer, partial(coreapi.parse_collection, kind))
+        answer = await self._connection.request("GET", api.collection_path(kind), what)
+        return self._connection.parsed(what, answer, partial(api.parse_collection, kind))
 
     def _component(
         self, kind: ComponentKind, name: str, what: str, answer: Answer
     ) -> ObservedComponent:
-        component = self._connection.parsed(what, answer, partial(coreapi.parse_component, kind))
+        component = self._connection.parsed(what, answer, partial(api.parse_component, kind))
         if component.name != name:
             message = f"core {self.name} answered {what} with component {component.name!r}"
             raise CoreCallError(Reason.BAD_RESPONSE, message, answer.status)

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.decide import layout
-from reconciler.decide.documents import Limits
+from reconciler.decide.declared import layout
+from reconciler.decide.declared.documents import Limits
+from reconciler.decide.declared.parse import ParsedFile, RepoFile, parse_file, parse_repository
 from reconciler.decide.model import DeclaredState
-from reconciler.decide.parse import ParsedFile, RepoFile, parse_file, parse_repository
 from reconciler.errors import DeclarationError
-from reconciler.shell.gitsource import GitSource
+from reconciler.shell.repo.source import GitSource
 
 KEEP_STATES = 32
 StateAt = DeclaredState | DeclarationError

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reconciler import __version__
-from reconciler.shell import webhook
+from reconciler.shell.daemon import webhook
 from reconciler.shell.metrics import CONTENT_TYPE
 
 

@@ -26,9 +26,9 @@ import httpx
 from reconciler import __version__, errors
 from reconciler.decide.model import Core, Tls
 from reconciler.decide.observed import Reason
-from reconciler.shell import coreapi
-from reconciler.shell.corepolicy import AuthGate, ClientSettings
-from reconciler.shell.tokens import Secret, TokenSource, TokenUnavailable
+from reconciler.shell.core import api
+from reconciler.shell.core.policy import AuthGate, ClientSettings
+from reconciler.shell.core.tokens import Secret, TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +51,7 @@ class CoreCallError(errors.ReconcilerError):
     @property
     def transient(self) -> bool:
         """Whether trying the same call later, with nothing changed, may succeed."""
-        return coreapi.is_transient(self.reason)
+        return api.is_transient(self.reason)
 
     def __repr__(self) -> str:
         return f"CoreCallError({self.reason.value!r}, {self.message!r}, status={self.status})"
@@ -108,7 +108,7 @@ class CoreConnection:
             try:
                 return await self._attempt(method, path, what, content)
             except CoreCallError as error:
-                if not coreapi.is_retried(error.reason) or tries >= policy.attempts:
+                if not api.is_retried(error.reason) or tries >= policy.attempts:
                     raise (self._after_tries(error, tries) if tries > 1 else error) from None
                 delay = policy.delay(tries, self._draw)
                 log.info(
@@ -132,8 +132,8 @@ class CoreConnection:
     def parsed(self, what: str, answer: Answer, parse: Callable[[object], T]) -> T:
         """`parse` applied to the answer's JSON; a bad answer is a BAD_RESPONSE error."""
         try:
-            return parse(coreapi.decode_json(answer.content))
-        except coreapi.BadResponse as error:
+            return parse(api.decode_json(answer.content))
+        except api.BadResponse as error:
             message = self._token.redact(f"core {self.name} gave a bad answer to {what}: {error}")
             raise CoreCallError(Reason.BAD_RESPONSE, message, answer.status) from None
 
@@ -199,12 +199,12 @@ class CoreConnection:
         self, response: httpx.Response, content: bytes, what: str, generation: int
     ) -> CoreCallError:
         status = response.status_code
-        reason = coreapi.reason_for_status(status)
-        message = f"core {self.name} answered {what} with {status} ({coreapi.parse_error(content)})"
+        reason = api.reason_for_status(status)
+        message = f"core {self.name} answered {what} with {status} ({api.parse_error(content)})"
         if reason is Reason.UNAUTHORIZED:
             hold = self._gate.unauthorized(generation)
         elif reason is Reason.LOCKED_OUT:
-            wait = coreapi.parse_retry_after(response.headers.get("retry-after"), self._clock())
+            wait = api.parse_retry_after(response.headers.get("retry-after"), self._clock())
             hold = self._gate.locked_out(wait)
         elif reason is Reason.BAD_RESPONSE:
             return CoreCallError(reason, f"core {self.name} answered {what} with {status}", status)

@@ -14,7 +14,7 @@ import json
 import logging
 
 from reconciler.decide.report import ReportInputs, report_files
-from reconciler.shell.gitsource import GitSource, Identity
+from reconciler.shell.repo.source import GitSource, Identity
 
 log = logging.getLogger(__name__)
 MESSAGE = "reconciler: status report for {revision}"

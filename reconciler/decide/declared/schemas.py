@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from reconciler.decide.documents import Document, format_path
+from reconciler.decide.declared.documents import Document, format_path
 from reconciler.decide.model import Kind
 from reconciler.errors import Problem
 from reconciler.resources import data_path

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reconciler.decide import construct, layout, validation
-from reconciler.decide.construct import Declared
-from reconciler.decide.documents import Document, Limits, parse_yaml
+from reconciler.decide.declared import construct, layout, validation
+from reconciler.decide.declared.construct import Declared
+from reconciler.decide.declared.documents import Document, Limits, parse_yaml
+from reconciler.decide.declared.schemas import schema_problems
 from reconciler.decide.model import (
     NAME_PATTERN,
     Assignment,
@@ -37,7 +38,6 @@ from reconciler.decide.model import (
     Stream,
     Task,
 )
-from reconciler.decide.schemas import schema_problems
 from reconciler.errors import DeclarationError, Problem
 
 _NAME = re.compile(NAME_PATTERN)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import git
 
-from reconciler.decide import layout
-from reconciler.decide.documents import Limits
-from reconciler.decide.parse import RepoFile
+from reconciler.decide.declared import layout
+from reconciler.decide.declared.documents import Limits
+from reconciler.decide.declared.parse import RepoFile
 from reconciler.errors import ConfigurationError
 
 _SYMLINK_MODE = 0o120000

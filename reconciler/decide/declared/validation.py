@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reconciler.decide.documents import Document, format_path
+from reconciler.decide.declared.documents import Document, format_path
+from reconciler.decide.declared.schemas import SECRET_KEYS
 from reconciler.decide.model import (
     Connector,
     ConnectorType,
@@ -18,7 +19,6 @@ from reconciler.decide.model import (
     Kind,
     Pipeline,
 )
-from reconciler.decide.schemas import SECRET_KEYS
 from reconciler.errors import Problem
 
 UNKNOWN_NAMES = "*"

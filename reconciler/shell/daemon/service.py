@@ -45,11 +45,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from reconciler.decide.report import pipelines_document
 from reconciler.errors import ConfigurationError, SourceUnavailable
 from reconciler.shell.config import Config, listen_address
-from reconciler.shell.endpoints import build_app
-from reconciler.shell.gitsource import local_path
+from reconciler.shell.daemon.endpoints import build_app
+from reconciler.shell.daemon.triggers import Wakeup, watch_refs
 from reconciler.shell.reconcile import PassResult, Reconciler
+from reconciler.shell.repo.source import local_path
 from reconciler.shell.session import session
-from reconciler.shell.triggers import Wakeup, watch_refs
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
