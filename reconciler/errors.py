@@ -3,14 +3,17 @@
     ReconcilerError
     ├── ConfigurationError   a person must fix a flag, a file or the environment; exit 2 at start
     ├── DeclarationError     the declared state at a revision is invalid: refuse it, keep the last
-                             good one
+    │                        good one (carries every `Problem`, sorted)
     ├── TransientError       the world is briefly unavailable; retry with backoff
     │   └── SourceUnavailable  the Git source cannot be reached or read right now
-    └── CoreCallError        one call to one Core failed (reconciler.shell.core.client)
+    └── CoreCallError        one call to one Core failed: `.reason` (a stable code), `.status`
+                             (HTTP status or None), `.message`, `.transient` (may the same call
+                             succeed later, unchanged?)
 
 A failed operation on a Core never escapes as an exception: the Core client raises
-CoreCallError (with a reason code and whether it is transient) and the deployer turns it into an
-outcome value at once, so that one Core's failure cannot abort the work on the others.
+CoreCallError and the deployer and Core Actions turn it into an outcome value at once, so that
+one Core's failure cannot abort the work on the others. The reasons and which of them are
+transient are listed with `reconciler.decide.observed.Reason`.
 
 Messages are lowercase, name the file, Core or flag they are about, and never carry a secret.
 Pure module.
@@ -20,6 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.decide.observed import Reason
 
 
 class ReconcilerError(Exception):
@@ -58,3 +65,21 @@ class TransientError(ReconcilerError):
 
 class SourceUnavailable(TransientError):
     """The Git source could not be fetched or read."""
+
+
+class CoreCallError(ReconcilerError):
+    """A call to a Core that did not succeed, with the reason code the reports use."""
+
+    def __init__(self, reason: Reason, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying the same call later, with nothing changed, may succeed."""
+        return self.reason.transient
+
+    def __repr__(self) -> str:
+        return f"CoreCallError({self.reason.value!r}, {self.message!r}, status={self.status})"

@@ -21,8 +21,8 @@ from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, 
 from reconciler.decide.records import records_from_metadata
 from reconciler.errors import ConfigurationError
 from reconciler.shell import actions
+from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
-from reconciler.shell.core.connection import utc_now
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.ledger.sqlite import Ledger
 

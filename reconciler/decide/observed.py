@@ -47,6 +47,19 @@ class Reason(StrEnum):
     SERVER_ERROR = "server-error"
     BAD_RESPONSE = "bad-response"
 
+    @property
+    def transient(self) -> bool:
+        """Whether the failure may go away by itself, so that a later try, unchanged, may work.
+
+        A Core that could not be reached, timed out or answered 5xx may answer next time, and a
+        lockout lifts after its `Retry-After`. Everything else (a refusal, a bad token, a TLS
+        failure, garbage) needs a person or a changed request.
+        """
+        return self in _TRANSIENT
+
+
+_TRANSIENT = frozenset({Reason.UNREACHABLE, Reason.TIMEOUT, Reason.SERVER_ERROR, Reason.LOCKED_OUT})
+
 
 @dataclass(frozen=True, slots=True)
 class ObservedComponent:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from reconciler.decide.model import ActionVerb, ComponentKind
 from reconciler.decide.observed import Observation, Runtime
@@ -23,11 +22,11 @@ from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.resolve import ComponentSpec, Role
 from reconciler.decide.rows import runnable
+from reconciler.errors import CoreCallError
+from reconciler.shell.clock import Clock
 from reconciler.shell.core.client import CoreClient
-from reconciler.shell.core.connection import CoreCallError
 from reconciler.shell.ledger.sqlite import Ledger
 
-Clock = Callable[[], datetime]
 SETTLE_SECONDS = 10.0
 _START_ORDER = (Role.SINK, Role.TASK, Role.SOURCE)
 

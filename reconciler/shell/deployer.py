@@ -26,12 +26,12 @@ from reconciler.decide.observed import Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
 from reconciler.decide.plan import CorePlan, Operation, OpKind
 from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
+from reconciler.errors import CoreCallError
+from reconciler.shell.clock import Clock
 from reconciler.shell.core.client import CoreClient
-from reconciler.shell.core.connection import CoreCallError
 from reconciler.shell.ledger.sqlite import Ledger
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 _RUNS = (Runtime.RUNNING, Runtime.STARTING, Runtime.FAILED)
 
 

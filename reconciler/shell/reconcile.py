@@ -28,7 +28,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from reconciler.decide.model import ActionVerb, Core, DeclaredState
 from reconciler.decide.observed import Observation
@@ -38,6 +38,7 @@ from reconciler.decide.report import Refusal, ReportInputs
 from reconciler.decide.rows import Inputs, Row, rows
 from reconciler.decide.unmanaged import unmanaged
 from reconciler.shell import actions, deployer, intake
+from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.pool import CorePool
@@ -48,7 +49,6 @@ from reconciler.shell.repo.source import GitSource
 from reconciler.shell.repo.states import StateAt, StateReader
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from reconciler.errors import ConfigurationError
+from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
-from reconciler.shell.core.connection import utc_now
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.ledger.lease import locked
 from reconciler.shell.ledger.sqlite import Ledger

@@ -5,7 +5,7 @@ whose protocol differs (the real PADAS API is not fully public) means editing on
 hunting literals. Raw JSON never leaves this module: answers become `ObservedComponent`s, a
 version string or an `ErrorBody`; an answer of the wrong shape raises `BadResponse`.
 
-Pure module (no I/O); the client in `coreclient` does the talking.
+Pure module (no I/O); the client in `client` does the talking.
 """
 
 from __future__ import annotations
@@ -71,12 +71,6 @@ STATUS_REASONS: Final[Mapping[int, Reason]] = {
 RETRIED_REASONS: Final = frozenset({Reason.UNREACHABLE, Reason.TIMEOUT, Reason.SERVER_ERROR})
 """Failures the client retries at once, with backoff: the request may not have been handled."""
 
-TRANSIENT_REASONS: Final = RETRIED_REASONS | {Reason.LOCKED_OUT}
-"""Failures that may go away by themselves, so a later pass should simply try again.
-
-A lockout lifts after its `Retry-After`. Everything else (a refusal, a bad token, a TLS failure,
-garbage) needs a person or a changed request, so trying again unchanged is pointless.
-"""
 
 MESSAGE_LIMIT: Final = 300
 """Characters of a Core's own error message kept in ours; a Core's text is not ours to trust."""
@@ -125,10 +119,6 @@ def reason_for_status(status: int) -> Reason:
 
 def is_retried(reason: Reason) -> bool:
     return reason in RETRIED_REASONS
-
-
-def is_transient(reason: Reason) -> bool:
-    return reason in TRANSIENT_REASONS
 
 
 def encode_body(name: str, body: Mapping[str, Any]) -> bytes:

@@ -9,7 +9,7 @@
 Exceptions. `get`, `put`, `delete` and `act` raise one type for anything the Core, the network or
 the token did:
 
-    ReconcilerError                     (reconciler.errors)
+    ReconcilerError                     (the tree is drawn in reconciler.errors)
     └── CoreCallError                   .reason (a `Reason`), .status (HTTP status or None),
                                         .message, .transient (may a later try succeed unchanged?)
 
@@ -17,7 +17,7 @@ The deployer turns it into an outcome value, so one Core's failure never aborts 
 Calling an action on a stream or query, or passing a body whose `name` differs from `name` or
 that JSON cannot encode, is a programming error: ValueError or TypeError, before anything is sent.
 
-Retries and holding off are described in `corepolicy`: transient failures are retried with
+Retries and holding off are described in `policy`: transient failures are retried with
 exponential backoff and full jitter; a 4xx never is; a 401 or 429 stops all calls to that Core
 for a while. Retrying is safe because every write is idempotent: PUT replaces the whole
 component and DELETE of a missing component counts as done (so a DELETE whose answer was lost
@@ -26,8 +26,8 @@ restarts twice, as a person clicking twice would.
 
 Tokens are sent on every call, health included, and never appear in logs, reprs or messages
 (`tokens`). TLS verification is on unless the Core's file sets `tls.verify: false`; `tls.ca_file`
-trusts that CA (and only it). Paths, fields and status mappings come from `coreapi`; the HTTP
-side of a call (token, retries, failure naming) lives in `coreconnection`.
+trusts that CA (and only it). Paths, fields and status mappings come from `api`; the HTTP
+side of a call (token, retries, failure naming) lives in `connection`.
 
 I/O module (HTTP).
 """
@@ -47,11 +47,11 @@ import httpx
 
 from reconciler.decide.model import ActionVerb, ComponentKind, Core
 from reconciler.decide.observed import Observation, ObservedComponent, Reason
+from reconciler.errors import CoreCallError
+from reconciler.shell.clock import Clock, utc_now
 from reconciler.shell.core import api
-from reconciler.shell.core.connection import Answer, Clock, CoreCallError, CoreConnection, utc_now
+from reconciler.shell.core.connection import Answer, CoreConnection
 from reconciler.shell.core.policy import ClientSettings
-
-__all__ = ["Clock", "CoreCallError", "CoreClient", "utc_now"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,9 +1,9 @@
 """One Core's HTTP connection: a request with its token, its retries, and its failures named.
 
 `CoreConnection.request` sends one protocol request and answers the status and body of a 2xx, or
-raises `CoreCallError` (documented with the client, in `coreclient`). It is the only place the
+raises `CoreCallError` (drawn in `reconciler.errors`). It is the only place the
 bearer token is put on the wire, the only place httpx exceptions are caught, and the only place
-answer sizes are capped. Retries and holding off follow `corepolicy`.
+answer sizes are capped. Retries and holding off follow `policy`.
 
 I/O module (HTTP).
 """
@@ -18,43 +18,21 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
 
-from reconciler import __version__, errors
+from reconciler import __version__
 from reconciler.decide.model import Core, Tls
 from reconciler.decide.observed import Reason
+from reconciler.errors import CoreCallError
+from reconciler.shell.clock import Clock
 from reconciler.shell.core import api
 from reconciler.shell.core.policy import AuthGate, ClientSettings
 from reconciler.shell.core.tokens import Secret, TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class CoreCallError(errors.ReconcilerError):
-    """A call to a Core that did not succeed, with the reason code the reports use."""
-
-    def __init__(self, reason: Reason, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.status = status
-
-    @property
-    def transient(self) -> bool:
-        """Whether trying the same call later, with nothing changed, may succeed."""
-        return api.is_transient(self.reason)
-
-    def __repr__(self) -> str:
-        return f"CoreCallError({self.reason.value!r}, {self.message!r}, status={self.status})"
 
 
 @dataclass(frozen=True, slots=True)

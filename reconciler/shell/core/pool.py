@@ -22,7 +22,8 @@ from typing import Self
 
 from reconciler.decide.model import Core, SecretRef, Tls
 from reconciler.decide.observed import Observation
-from reconciler.shell.core.client import Clock, CoreClient, utc_now
+from reconciler.shell.clock import Clock, utc_now
+from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.policy import ClientSettings
 
 _Identity = tuple[str, str, SecretRef, Tls]

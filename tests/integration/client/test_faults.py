@@ -15,7 +15,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Reason
-from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.errors import CoreCallError
+from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.policy import ClientSettings, Timeouts
 from tests.integration.client.conftest import FAST, core_of, environ_of
 from tests.support.access import AccessLog, set_faults

@@ -10,7 +10,8 @@ import pytest
 
 from reconciler.decide.model import ActionVerb, ComponentKind
 from reconciler.decide.observed import Reason, Runtime
-from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.errors import CoreCallError
+from reconciler.shell.core.client import CoreClient
 from tests.integration.client.conftest import FAST, core_of, environ_of
 from tests.support.access import AccessLog
 from tests.support.cores import CoreProcess

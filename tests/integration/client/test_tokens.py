@@ -13,7 +13,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind, SecretRef
 from reconciler.decide.observed import Reason
-from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.errors import CoreCallError
+from reconciler.shell.core.client import CoreClient
 from tests.integration.client.conftest import FAST, TOKEN_VARIABLE, core_of, environ_of
 from tests.support.access import AccessLog, set_faults
 from tests.support.cores import CoreProcess

@@ -81,7 +81,7 @@ def test_statuses_map_to_reasons(
 ) -> None:
     """Each status has one reason; only 5xx is retried at once."""
     found = coreapi.reason_for_status(status)
-    assert (found, coreapi.is_retried(found), coreapi.is_transient(found)) == (
+    assert (found, coreapi.is_retried(found), found.transient) == (
         reason,
         retried,
         transient,

@@ -16,7 +16,8 @@ import pytest
 
 from reconciler.decide.model import ComponentKind, Core, Origin, SecretRef
 from reconciler.decide.observed import Reason
-from reconciler.shell.core.client import CoreCallError, CoreClient
+from reconciler.errors import CoreCallError
+from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.policy import ClientSettings, RetryPolicy
 
 pytestmark = pytest.mark.anyio
