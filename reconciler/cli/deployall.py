@@ -16,6 +16,7 @@ from typing import Any
 
 import git
 
+from reconciler.cli import repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import NAME_PATTERN
 from reconciler.errors import ConfigurationError, DeclarationError
@@ -29,7 +30,7 @@ def register(commands: Any) -> None:
         description="Write deploy/<id>.yaml and commit it in REPO; pushing that commit asks the "
         "daemon to deploy the declared state at that commit to every Core.",
     )
-    parser.add_argument("repo", nargs="?", default=".", help="a working clone (default: .)")
+    repository.add_folder(parser)
     parser.add_argument("--reason", required=True, help="why: shown in the deployment record")
     parser.add_argument("--id", dest="marker_id", help="marker id (default: deploy-<UTC time>)")
     parser.add_argument(
@@ -39,7 +40,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    repo = _repo(Path(args.repo))
+    repo = _repo(repository.folder(args))
     root = Path(str(repo.working_tree_dir))
     marker_id = args.marker_id or datetime.now(UTC).strftime("deploy-%Y%m%d-%H%M%S")
     _check(marker_id, args.expect_plan)

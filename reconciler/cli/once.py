@@ -1,26 +1,23 @@
 """`reconciler once --repo SOURCE [--state-dir DIR]`: one full pass of the daemon, then exit.
 
-Exit 0 when the pass completed (whatever it found), 1 when the source could not be fetched,
-2 on a usage or configuration error. I/O module.
+Exit 0 when the pass completed (whatever it found), 1 when the source could not be fetched or
+refuses the report push (see `PushRejections`), 2 on a usage or configuration error. I/O module.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from typing import Any
 
-from reconciler.cli import environment
+from reconciler.cli import environment, repository
 from reconciler.cli.status import table
 from reconciler.errors import SourceUnavailable
 from reconciler.shell.config import Config
 from reconciler.shell.reconcile import PassResult
+from reconciler.shell.repo.reportwriter import PushRejections
 from reconciler.shell.session import session
-
-PUSH_ATTEMPTS = 5
-log = logging.getLogger(__name__)
 
 
 def register(commands: Any) -> None:
@@ -29,9 +26,7 @@ def register(commands: Any) -> None:
         help="run one full pass: fetch, read back, run requests, write the report",
         description="Run one pass of the daemon against SOURCE and exit.",
     )
-    parser.add_argument(
-        "--repo", dest="repo_source", metavar="SOURCE", help="Git URL or local path"
-    )
+    repository.add_source(parser)
     parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.set_defaults(run=run)
@@ -55,11 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def once(config: Config) -> PassResult:
-    """One pass; a rejected report push is retried by a new pass on the new head."""
+    """One pass; a rejected report push is answered as the daemon does (`PushRejections`)."""
+    rejections = PushRejections()
     async with session(config) as reconciler:
-        for _attempt in range(PUSH_ATTEMPTS):
+        while True:
             result = await reconciler.run_pass()
-            if result.report_commit is None or result.pushed:
+            if not rejections.again(result.report_commit, result.pushed):
                 return result
-            log.info("report push rejected: the branch moved; building it again on the new head")
-        return result

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reconciler.cli import workspace
+from reconciler.cli import repository, workspace
 from reconciler.decide.plan import plan
 from reconciler.decide.planview import plan_json, plan_markdown, plan_text
+from reconciler.shell.workspace import revision_label
 
 FORMATS = {"text": plan_text, "markdown": plan_markdown}
 
@@ -25,15 +26,15 @@ def register(commands: Any) -> None:
         description="Read back every Core and print the per-Core operations a Deploy All of "
         "REPO's declared state would run, with the plan digest.",
     )
-    parser.add_argument("repo", nargs="?", default=".", help="repository folder (default: .)")
+    repository.add_folder(parser)
     parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     parser.add_argument("--state-dir", help="use the daemon's ledger for what it owns")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    seen = workspace.snapshot(args)
-    revision, label = workspace.revision_label(seen.repo)
+    seen, _config = workspace.snapshot(args)
+    revision, label = revision_label(seen.repo)
     found = plan(seen.state, seen.records, seen.observations, revision)
     print(plan_json(found) if args.format == "json" else FORMATS[args.format](found, label), end="")
     return 0

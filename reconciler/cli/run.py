@@ -11,7 +11,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from reconciler.cli import environment
+from reconciler.cli import environment, repository
 from reconciler.shell import logs
 from reconciler.shell.daemon import service
 
@@ -25,9 +25,7 @@ def register(commands: Any) -> None:
         "and Core Action requests, and keep the status report in the repository current. "
         "Every flag also reads RECONCILER_<FLAG> (such as RECONCILER_LISTEN).",
     )
-    parser.add_argument(
-        "--repo", dest="repo_source", metavar="SOURCE", help="Git URL or local path"
-    )
+    repository.add_source(parser)
     parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.add_argument("--interval", help="fetch every so often without a push (default 60s)")

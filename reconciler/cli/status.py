@@ -10,10 +10,10 @@ import argparse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reconciler.cli import workspace
-from reconciler.decide.report import ReportInputs, json_text, pipelines_document, readme
-from reconciler.decide.rows import Inputs, Row, rows
-from reconciler.decide.unmanaged import unmanaged
+from reconciler.cli import repository, workspace
+from reconciler.decide.report import json_text, pipelines_document, readme, report_of
+from reconciler.decide.rows import Inputs, Row
+from reconciler.shell.workspace import revision_label
 
 
 def register(commands: Any) -> None:
@@ -22,32 +22,20 @@ def register(commands: Any) -> None:
         help="read back every Core and print the pipeline rows",
         description="Read back every Core once and print each pipeline's status, tags and cells.",
     )
-    parser.add_argument("repo", nargs="?", default=".", help="repository folder (default: .)")
+    repository.add_folder(parser)
     parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     parser.add_argument("--state-dir", help="use the daemon's ledger for what was deployed")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    seen = workspace.snapshot(args)
-    now, interval = datetime.now(UTC), timedelta(seconds=seen.config.readback_interval)
+    seen, config = workspace.snapshot(args)
+    now, interval = datetime.now(UTC), timedelta(seconds=config.readback_interval)
     inputs = Inputs(seen.state, seen.records, seen.observations, now, interval)
-    found = rows(inputs)
+    report = report_of(inputs, revision_label(seen.repo)[0])
     if args.format == "text":
-        print(table(found), end="")
+        print(table(report.rows), end="")
         return 0
-    cores = sorted(seen.state.cores)
-    report = ReportInputs(
-        revision=workspace.revision_label(seen.repo)[0],
-        rows=found,
-        cores=cores,
-        observations=seen.observations,
-        now=now,
-        interval=interval,
-        unmanaged={
-            core: unmanaged(seen.state, seen.records, seen.observations, core) for core in cores
-        },
-    )
     print(
         readme(report) if args.format == "markdown" else json_text(pipelines_document(report)),
         end="",

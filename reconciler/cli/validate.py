@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from reconciler.cli import repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
@@ -23,7 +23,7 @@ def register(commands: Any) -> None:
         help="check the declared state of a repository",
         description="Check a repository's YAML against SPEC §2; exit 0 valid, 1 invalid.",
     )
-    parser.add_argument("repo", nargs="?", default=".", help="repository folder (default: .)")
+    repository.add_folder(parser)
     parser.add_argument(
         "--revision",
         metavar="REV",
@@ -33,7 +33,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = Path(args.repo)
+    root = repository.folder(args)
     files = read_revision(root, args.revision) if args.revision else read_folder(root)
     try:
         state = parse_repository(files)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reconciler.decide.components import ComponentSpec
 from reconciler.decide.fingerprint import digest
 from reconciler.decide.observed import ObservedComponent
-from reconciler.decide.resolve import ComponentSpec
 
 _ABSENT = {"$absent": True}
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.components import ComponentSpec
 
 
 def canonical_json(value: Any) -> str:

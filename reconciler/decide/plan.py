@@ -17,22 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from reconciler.decide import resolve
+from reconciler.decide.components import ComponentSpec, Key, OpKind, role_of
 from reconciler.decide.diff import same_spec
 from reconciler.decide.fingerprint import digest
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Reason
-from reconciler.decide.records import Key, Records
-from reconciler.decide.resolve import ComponentSpec, role_of
-
-
-class OpKind(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
+from reconciler.decide.records import Records
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.decide.plan import CorePlan, OpKind, Plan
+from reconciler.decide.components import OpKind
+from reconciler.decide.plan import CorePlan, Plan
 
 _MARK = {OpKind.CREATE: "+", OpKind.UPDATE: "~", OpKind.DELETE: "-"}
 

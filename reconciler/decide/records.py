@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.fingerprint import fingerprint
-from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import MANAGED_BY, Observation, ObservedComponent
-from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.outcomes import OutcomeReason
 
-Key = tuple[ComponentKind, str]
 Cell = tuple[str, str]
 """(core, pipeline)."""
 
@@ -54,7 +53,7 @@ class CellError:
     core: str
     pipeline: str
     stage: Stage
-    reason: str
+    reason: OutcomeReason
     message: str
     at: datetime
 

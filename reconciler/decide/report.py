@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.decide import runview
+from reconciler.decide.components import Key
 from reconciler.decide.fingerprint import digest
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Run, RunKind
-from reconciler.decide.records import Key
-from reconciler.decide.rows import STALE_AFTER_INTERVALS, Row, Status
+from reconciler.decide.rows import STALE_AFTER_INTERVALS, Inputs, Row, Status, rows
 from reconciler.decide.runview import when
+from reconciler.decide.unmanaged import unmanaged
 
 VOLATILE = ("generated_at", "last_seen")
 CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
@@ -48,6 +49,26 @@ class ReportInputs:
     unmanaged: Mapping[str, Sequence[Key]] = field(default_factory=dict)
     runs: Sequence[Run] = ()
     refused: Refusal | None = None
+
+
+def report_of(
+    inputs: Inputs, revision: str, runs: Sequence[Run] = (), refused: Refusal | None = None
+) -> ReportInputs:
+    """What a report is built from, all derived from the rows' inputs (one `now`, one ledger
+    read): the daemon, `once` and `reconciler status` build their reports through this."""
+    cores = sorted(inputs.state.cores)
+    seen = inputs.observations
+    return ReportInputs(
+        revision=revision,
+        rows=rows(inputs),
+        cores=cores,
+        observations={core: seen[core] for core in cores if core in seen},
+        now=inputs.now,
+        interval=inputs.interval,
+        unmanaged={core: unmanaged(inputs.state, inputs.records, seen, core) for core in cores},
+        runs=tuple(runs),
+        refused=refused,
+    )
 
 
 def report_files(inputs: ReportInputs) -> dict[str, str]:

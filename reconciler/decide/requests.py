@@ -13,12 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.decide import resolve
+from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.markers import Request, RequestKind, Verdict
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.outcomes import RequestState, Run, RunKind
 from reconciler.errors import DeclarationError
-
-StateAt = DeclaredState | DeclarationError
 
 
 def to_run(request: Request, verdict: Verdict, state: StateAt, newest: Request | None) -> Run:
@@ -65,7 +64,7 @@ def _from_marker(base: Run, request: Request, state: DeclaredState) -> Run:
         base,
         id=action.id,
         pipeline=action.pipeline,
-        action=action.action.value,
+        action=action.action,
         target_cores=tuple(cores),
         reason=f"{action.action.value} {action.pipeline}",
     )

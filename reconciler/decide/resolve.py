@@ -8,58 +8,18 @@ is exactly what the Core API takes: the YAML fields without `apiVersion` and `ki
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
+from reconciler.decide.components import ComponentSpec
 from reconciler.decide.model import (
     ComponentKind,
     Connector,
-    ConnectorType,
     Core,
     DeclaredState,
     Query,
     Stream,
     Task,
 )
-
-
-class Role(IntEnum):
-    """A component's place in the create order of SPEC §4 (deletes run in the reverse order)."""
-
-    STREAM = 0
-    QUERY = 1
-    SINK = 2
-    TASK = 3
-    SOURCE = 4
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentSpec:
-    """One component as the Core should hold it."""
-
-    kind: ComponentKind
-    name: str
-    body: Mapping[str, Any]
-
-    @property
-    def role(self) -> Role:
-        return role_of(self.kind, self.body)
-
-    @property
-    def key(self) -> tuple[ComponentKind, str]:
-        return (self.kind, self.name)
-
-
-def role_of(kind: ComponentKind, body: Mapping[str, Any]) -> Role:
-    """The create-order role of a component of `kind` with this body."""
-    if kind is ComponentKind.CONNECTOR:
-        return Role.SOURCE if body.get("type") == ConnectorType.SOURCE.value else Role.SINK
-    return {
-        ComponentKind.STREAM: Role.STREAM,
-        ComponentKind.QUERY: Role.QUERY,
-        ComponentKind.TASK: Role.TASK,
-    }[kind]
 
 
 def selector_matches(selector: Mapping[str, str], core: Core) -> bool:

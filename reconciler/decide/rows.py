@@ -31,12 +31,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from reconciler.decide import resolve
+from reconciler.decide.components import ComponentSpec, Key, runnable
 from reconciler.decide.diff import missing_or_changed
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Runtime
-from reconciler.decide.records import Deployment, Key, Records, Stage
-from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.records import Deployment, Records, Stage
 from reconciler.decide.unmanaged import unmanaged_streams
 
 STALE_AFTER_INTERVALS = 3
@@ -194,12 +194,6 @@ def _runtime(
         if spec.key in own or state is Runtime.FAILED:
             states.append(state)
     return combine(states)
-
-
-def runnable(specs: Iterable[ComponentSpec]) -> list[ComponentSpec]:
-    """The connectors and tasks among `specs` that can run (disabled connectors cannot)."""
-    kinds = (ComponentKind.CONNECTOR, ComponentKind.TASK)
-    return [s for s in specs if s.kind in kinds and s.body.get("enabled", True) is not False]
 
 
 def combine(states: Iterable[Runtime]) -> Runtime:

@@ -1,4 +1,8 @@
-"""Runs to JSON and back, losslessly: how the ledger stores them. Pure module."""
+"""Runs to JSON and back, losslessly: how the ledger stores them. Pure module.
+
+Enums are stored as their values and come back as the same members; a step's `step` is an
+operation (`create`, `update`, `delete`) or an action verb (`start`, `stop`), never both.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from reconciler.decide.components import OpKind
+from reconciler.decide.model import ActionVerb, ComponentKind
 from reconciler.decide.outcomes import (
     CoreOutcome,
     Outcome,
+    OutcomeReason,
     RequestState,
     Run,
     RunKind,
@@ -17,6 +24,10 @@ from reconciler.decide.outcomes import (
 )
 
 _TIMES = ("requested_at", "started_at", "finished_at")
+
+
+class CorruptRun(ValueError):
+    """A stored run that cannot be read back (its JSON was written by something else)."""
 
 
 def dumps(run: Run) -> str:
@@ -34,7 +45,8 @@ def dumps(run: Run) -> str:
 def loads(text: str) -> Run:
     d: dict[str, Any] = json.loads(text)
     requested_at = _time(d["requested_at"])
-    assert requested_at is not None
+    if requested_at is None:
+        raise CorruptRun(f"run {d.get('id')!r} has no requested_at")
     return Run(
         id=d["id"],
         kind=RunKind(d["kind"]),
@@ -46,7 +58,7 @@ def loads(text: str) -> Run:
         plan_digest=d["plan_digest"],
         expect_plan=d["expect_plan"],
         pipeline=d["pipeline"],
-        action=d["action"],
+        action=ActionVerb(d["action"]) if d["action"] else None,
         target_cores=tuple(d["target_cores"]),
         cores=tuple(_core(core) for core in d["cores"]),
         note=d["note"],
@@ -56,18 +68,31 @@ def loads(text: str) -> Run:
 
 
 def _core(document: dict[str, Any]) -> CoreOutcome:
-    steps = tuple(
-        StepResult(**{**step, "outcome": Outcome(step["outcome"])}) for step in document["steps"]
-    )
     return CoreOutcome(
         core=document["core"],
         outcome=Outcome(document["outcome"]),
-        steps=steps,
-        reason=document["reason"],
+        steps=tuple(_step(step) for step in document["steps"]),
+        reason=_reason(document["reason"]),
         message=document["message"],
         started_at=_time(document["started_at"]),
         finished_at=_time(document["finished_at"]),
     )
+
+
+def _step(document: dict[str, Any]) -> StepResult:
+    step = document["step"]
+    return StepResult(
+        step=OpKind(step) if step in OpKind.__members__.values() else ActionVerb(step),
+        kind=ComponentKind(document["kind"]),
+        name=document["name"],
+        outcome=Outcome(document["outcome"]),
+        reason=_reason(document["reason"]),
+        message=document["message"],
+    )
+
+
+def _reason(value: str | None) -> OutcomeReason | None:
+    return OutcomeReason(value) if value else None
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reconciler.decide.components import Key
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation
-from reconciler.decide.records import Key, Records
+from reconciler.decide.records import Records
 
 
 def unmanaged(

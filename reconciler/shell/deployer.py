@@ -20,16 +20,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from reconciler.decide.components import OpKind
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ActionVerb, ComponentKind, Rollout
 from reconciler.decide.observed import Runtime
-from reconciler.decide.outcomes import CoreOutcome, Outcome, StepResult
-from reconciler.decide.plan import CorePlan, Operation, OpKind
+from reconciler.decide.outcomes import CoreOutcome, Outcome, OutcomeReason, StepResult
+from reconciler.decide.plan import CorePlan, Operation
 from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
 from reconciler.errors import CoreCallError
 from reconciler.shell.clock import Clock
 from reconciler.shell.core.client import CoreClient
-from reconciler.shell.ledger.sqlite import Ledger
+from reconciler.shell.ledger import Ledger
 
 log = logging.getLogger(__name__)
 _RUNS = (Runtime.RUNNING, Runtime.STARTING, Runtime.FAILED)
@@ -85,11 +86,11 @@ async def deploy(
 
 def _skipped(plan: CorePlan, rollout: _Rollout, job: Job) -> CoreOutcome:
     if job.stop.is_set():
-        return CoreOutcome(
-            plan.core, Outcome.SKIPPED, reason="shutdown", message="the daemon stopped"
-        )
-    message = f"rollout stopped: more than {rollout.limit} Core(s) failed"
-    return CoreOutcome(plan.core, Outcome.SKIPPED, reason="rollout-stopped", message=message)
+        reason, message = OutcomeReason.SHUTDOWN, "the daemon stopped"
+    else:
+        reason = OutcomeReason.ROLLOUT_STOPPED
+        message = f"rollout stopped: more than {rollout.limit} Core(s) failed"
+    return CoreOutcome(plan.core, Outcome.SKIPPED, reason=reason, message=message)
 
 
 async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job) -> CoreOutcome:
@@ -97,38 +98,37 @@ async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: J
     started = job.clock()
     if plan.blocked is not None:
         message = f"core {plan.core} could not be read back, so nothing was changed"
-        _record_failure(plan, ledger, job, plan.blocked.value, message)
-        return _outcome(
-            plan, Outcome.FAILED, (), started, job, reason=plan.blocked.value, message=message
-        )
+        blocked = OutcomeReason.of(plan.blocked)
+        await _record_failure(plan, ledger, job, blocked, message)
+        return _outcome(plan, Outcome.FAILED, (), started, job, reason=blocked, message=message)
     steps: list[StepResult] = []
     for index, op in enumerate(plan.operations):
         if job.stop.is_set():
-            steps += _skip_all(plan.operations[index:], "shutdown")
+            steps += _skip_all(plan.operations[index:], OutcomeReason.SHUTDOWN)
             message = "the daemon stopped; the run resumes on restart"
             return _outcome(
-                plan, Outcome.SKIPPED, steps, started, job, reason="shutdown", message=message
+                plan,
+                Outcome.SKIPPED,
+                steps,
+                started,
+                job,
+                reason=OutcomeReason.SHUTDOWN,
+                message=message,
             )
         try:
             await apply(op, client, ledger, job)
         except CoreCallError as error:
             log.warning("core %s: %s %s/%s failed: %s", plan.core, op.op, op.kind, op.name, error)
-            done = len(steps)
-            steps.append(_step(op, Outcome.FAILED, error.reason.value, str(error)))
-            steps += _skip_all(plan.operations[index + 1 :], "earlier-failure")
-            _record_failure(plan, ledger, job, error.reason.value, str(error))
+            done, reason = len(steps), OutcomeReason.of(error.reason)
+            steps.append(_step(op, Outcome.FAILED, reason, str(error)))
+            steps += _skip_all(plan.operations[index + 1 :], OutcomeReason.EARLIER_FAILURE)
+            await _record_failure(plan, ledger, job, reason, str(error))
             message = f"{op.op.value} {op.kind.value}/{op.name} failed after {done} done: {error}"
             return _outcome(
-                plan,
-                Outcome.FAILED,
-                steps,
-                started,
-                job,
-                reason=error.reason.value,
-                message=message,
+                plan, Outcome.FAILED, steps, started, job, reason=reason, message=message
             )
         steps.append(_step(op, Outcome.DONE))
-    _record_success(plan, ledger, job)
+    await _record_success(plan, ledger, job)
     return _outcome(plan, Outcome.DONE, steps, started, job)
 
 
@@ -139,7 +139,7 @@ def _outcome(
     started: datetime,
     job: Job,
     *,
-    reason: str | None = None,
+    reason: OutcomeReason | None = None,
     message: str | None = None,
 ) -> CoreOutcome:
     return CoreOutcome(plan.core, outcome, tuple(steps), reason, message, started, job.clock())
@@ -150,12 +150,13 @@ async def apply(op: Operation, client: CoreClient, ledger: Ledger, job: Job) -> 
     if op.op is OpKind.DELETE:
         await _stop_if_running(op, client)
         await client.delete(op.kind, op.name)
-        ledger.disown(client.name, op.key)
+        await ledger.disown(client.name, op.key)
         return
-    assert op.body is not None
+    if op.body is None:  # a plan never makes one: a create or update always carries its spec
+        raise ValueError(f"{op.op} {op.kind}/{op.name} has no spec to put")
     metadata = component_metadata(op.pipelines, job.revision, job.clock(), op.body)
     await client.put(op.kind, op.name, {**op.body, "metadata": metadata})
-    ledger.own(client.name, op.key)
+    await ledger.own(client.name, op.key)
 
 
 async def _stop_if_running(op: Operation, client: CoreClient) -> None:
@@ -167,28 +168,34 @@ async def _stop_if_running(op: Operation, client: CoreClient) -> None:
 
 
 def _step(
-    op: Operation, outcome: Outcome, reason: str | None = None, message: str | None = None
+    op: Operation,
+    outcome: Outcome,
+    reason: OutcomeReason | None = None,
+    message: str | None = None,
 ) -> StepResult:
-    return StepResult(op.op.value, op.kind.value, op.name, outcome, reason, message)
+    return StepResult(op.op, op.kind, op.name, outcome, reason, message)
 
 
-def _skip_all(ops: Sequence[Operation], reason: str) -> list[StepResult]:
+def _skip_all(ops: Sequence[Operation], reason: OutcomeReason) -> list[StepResult]:
     return [_step(op, Outcome.SKIPPED, reason) for op in ops]
 
 
-def _record_success(plan: CorePlan, ledger: Ledger, job: Job) -> None:
+async def _record_success(plan: CorePlan, ledger: Ledger, job: Job) -> None:
     now = job.clock()
     deployments = [
         Deployment(plan.core, pipeline, specs, job.revision, now, job.run_id)
         for pipeline, specs in sorted(plan.desired.items())
     ]
-    gone = ledger.records().deployed_pipelines(plan.core) - set(plan.desired)
-    ledger.record_core(plan.core, deployments, sorted(gone))
+    gone = (await ledger.records()).deployed_pipelines(plan.core) - set(plan.desired)
+    await ledger.record_core(plan.core, deployments, sorted(gone))
 
 
-def _record_failure(plan: CorePlan, ledger: Ledger, job: Job, reason: str, message: str) -> None:
-    for pipeline in sorted(_affected(plan, ledger.records())):
-        ledger.set_error(CellError(plan.core, pipeline, Stage.DEPLOY, reason, message, job.clock()))
+async def _record_failure(
+    plan: CorePlan, ledger: Ledger, job: Job, reason: OutcomeReason, message: str
+) -> None:
+    for pipeline in sorted(_affected(plan, await ledger.records())):
+        error = CellError(plan.core, pipeline, Stage.DEPLOY, reason, message, job.clock())
+        await ledger.set_error(error)
 
 
 def _affected(plan: CorePlan, records: Records) -> set[str]:

@@ -11,51 +11,57 @@ recorded as refused under a distinct id. I/O module (Git, ledger).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from reconciler.decide import markers, requests
+from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.signatures import refusal, ssh_lines
-from reconciler.errors import DeclarationError
-from reconciler.shell.ledger.sqlite import LAST_PROCESSED, TRUSTED_SIGNERS, Ledger
+from reconciler.shell.ledger import Ledger
 from reconciler.shell.repo.source import GitSource
 
 log = logging.getLogger(__name__)
-StateAt = Callable[[str], Awaitable[DeclaredState | DeclarationError]]
+ReadState = Callable[[str], Awaitable[StateAt]]
+"""Reads the declared state at a revision (`Reconciler.state_at`)."""
 
 
 async def take(
-    source: GitSource, ledger: Ledger, state_at: StateAt, head: str, state: DeclaredState
-) -> None:
-    """Record every request after the last processed commit, then mark `head` processed."""
-    since = ledger.get(LAST_PROCESSED)
+    source: GitSource, ledger: Ledger, state_at: ReadState, head: str, state: DeclaredState
+) -> tuple[Run, ...]:
+    """Record every request after the last processed commit, then mark `head` processed.
+
+    Answers the runs recorded, as recorded (claimed, refused or superseded).
+    """
+    since = await ledger.last_processed()
     if since is not None and not await asyncio.to_thread(source.is_ancestor, since, head):
         log.warning("history was rewritten; %s is the new baseline", head[:12])
         since = None
+    recorded: list[Run] = []
     if since is None:
-        trust(ledger, state)
+        await trust(ledger, state)
     else:
         history = await asyncio.to_thread(source.commits, since, head)
         found = markers.verdicts(markers.requests(history, state.settings.report_dir))
         newest = requests.newest_deploy(found)
         for request, verdict in found:
             run = requests.to_run(request, verdict, await state_at(request.commit), newest)
-            claim(ledger, await checked(source, ledger, run))
-    ledger.put(LAST_PROCESSED, head)
+            kept = await claim(ledger, await checked(source, ledger, run))
+            recorded += [kept] if kept is not None else []
+    await ledger.set_last_processed(head)
+    return tuple(recorded)
 
 
-def trust(ledger: Ledger, state: DeclaredState) -> None:
+async def trust(ledger: Ledger, state: DeclaredState) -> None:
     """The allowed signers in force from now on: those of a baseline or a deployed state."""
-    ledger.put(TRUSTED_SIGNERS, json.dumps(list(state.settings.allowed_signers)))
+    await ledger.set_trusted_signers(state.settings.allowed_signers)
 
 
 async def checked(source: GitSource, ledger: Ledger, run: Run) -> Run:
     """Refuse a request whose commit is not signed by a trusted signer, when signers are set."""
-    allowed = json.loads(ledger.get(TRUSTED_SIGNERS) or "[]")
+    allowed = list(await ledger.trusted_signers())
     if not allowed or run.state is not RequestState.CLAIMED:
         return run
     found = await asyncio.to_thread(source.signature, run.commit, ssh_lines(allowed))
@@ -63,10 +69,15 @@ async def checked(source: GitSource, ledger: Ledger, run: Run) -> Run:
     return replace(run, state=RequestState.REFUSED, note=why) if why else run
 
 
-def claim(ledger: Ledger, run: Run) -> None:
-    """Record the run once; a run whose id another commit took is refused under a new id."""
-    if ledger.claim(run):
-        return
-    taken = ledger.run(run.id)
-    if taken is not None and taken.commit != run.commit:
-        ledger.claim(requests.renamed(run, taken))
+async def claim(ledger: Ledger, run: Run) -> Run | None:
+    """Record the run once; a run whose id another commit took is refused under a new id.
+
+    Answers the run as recorded, or None when this very request was recorded already.
+    """
+    if await ledger.claim(run):
+        return run
+    taken = await ledger.run(run.id)
+    if taken is None or taken.commit == run.commit:
+        return None
+    renamed = requests.renamed(run, taken)
+    return renamed if await ledger.claim(renamed) else None

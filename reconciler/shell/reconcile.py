@@ -2,23 +2,25 @@
 
 1. fetch the source and find the head of the tracked branch
 2. read the declared state at the head; if it is invalid keep the last valid one and say why
-3. read back every Core
+3. keep the clients of the Cores this pass may talk to (the judged ones, and those of the
+   requests still to run), close the others, and read back every judged Core
 4. take the requests in the commits since the last processed one, each recorded before it runs
    (`intake`: the first pass takes the head as its baseline, so markers already in history are
    never executed; unsigned requests are refused when allowed signers are set)
 5. run every unfinished request in order: a run killed half way is resumed here, re-planned
    against a fresh readback
 6. read back again when anything ran
-7. compute the rows
-8. build the report and, when its content changed, commit and push it
+7. compute the rows, from one clock reading and one ledger snapshot
+8. build the report from the same inputs and, when its content changed, commit and push it
 
-Everything else is called from here. The daemon adds two short forms of the same story: `poll`
-fetches and runs a pass only when the source moved past what the last pass saw (or a request
-is unfinished), and `refresh` is steps 3, 7 and 8 alone, on the declared state last judged, for
-the readback schedule. A pass stops after step 5 when the daemon is stopping: what ran is
-recorded, and the report waits for the next start.
+Everything else is called from here, and everything that observes a pass hears it as an event
+(`listeners`). The daemon adds two short forms of the same story: `poll` fetches and runs a
+pass only when the source moved past what the last pass saw (or a request is unfinished), and
+`refresh` is steps 3, 7 and 8 alone, on the declared state last judged, for the readback
+schedule. A pass stops after step 5 when the daemon is stopping: what ran is recorded, and the
+report waits for the next start.
 
-Reading the declared state is incremental (`declared.StateReader`). I/O module (through the
+Reading the declared state is incremental (`repo.states.StateReader`). I/O module (through the
 shell parts it drives).
 """
 
@@ -30,23 +32,33 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from reconciler.decide.model import ActionVerb, Core, DeclaredState
+from reconciler.decide.declared.parse import StateAt
+from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation
-from reconciler.decide.outcomes import Outcome, RequestState, Run, RunKind
+from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
 from reconciler.decide.plan import plan
-from reconciler.decide.report import Refusal, ReportInputs
-from reconciler.decide.rows import Inputs, Row, rows
-from reconciler.decide.unmanaged import unmanaged
+from reconciler.decide.report import Refusal, ReportInputs, report_of
+from reconciler.decide.rows import Inputs, Row
 from reconciler.shell import actions, deployer, intake
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.pool import CorePool
-from reconciler.shell.ledger.sqlite import LAST_VALID, Ledger
-from reconciler.shell.metrics import Metrics
+from reconciler.shell.ledger import Ledger
+from reconciler.shell.listeners import (
+    FilesRead,
+    Judged,
+    Listeners,
+    Observed,
+    PassListener,
+    ReportPushed,
+    RequestsRecorded,
+    Rows,
+    RunsFinished,
+)
 from reconciler.shell.repo.reportwriter import write_report
 from reconciler.shell.repo.source import GitSource
-from reconciler.shell.repo.states import StateAt, StateReader
+from reconciler.shell.repo.states import StateReader
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +76,7 @@ class PassResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Judged:
+class Judgement:
     """The declared state the last pass judged, kept for readback refreshes."""
 
     head: str
@@ -83,12 +95,12 @@ class Reconciler:
     pool: CorePool
     clock: Clock
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-    metrics: Metrics = field(default_factory=Metrics)
+    listener: PassListener = field(default_factory=Listeners)
     observations: dict[str, Observation] = field(default_factory=dict)
     reader: StateReader | None = None
     tip: str | None = None
     """The source's branch as this reconciler last left it: the head judged, or its report."""
-    judged: Judged | None = None
+    judged: Judgement | None = None
 
     async def run_pass(self, head: str | None = None) -> PassResult:
         """One whole pass; `head` is the commit a fetch just found (None: fetch first)."""
@@ -96,27 +108,31 @@ class Reconciler:
         if head is None:
             head = await asyncio.to_thread(self.source.fetch)
         # 2. the declared state at the head, or the last valid one with the refusal
-        state, revision, refusal = await self.declared(head)
-        self.judged = Judged(head, state, revision, refusal)
-        # 3. read back every Core
+        verdict = self.judged = await self.declared(head)
+        self.listener.heard(Judged(head, verdict.revision, verdict.refusal))
+        state = verdict.state
+        # 3. the clients this pass may use; read back every Core
+        await self.pool.retain([*state.cores.values(), *await self.pending_cores()])
         await self.readback(state.cores.values())
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
-        await intake.take(self.source, self.ledger, self.state_at, head, state)
+        recorded = await intake.take(self.source, self.ledger, self.state_at, head, state)
+        if recorded:
+            self.listener.heard(RequestsRecorded(recorded))
         ran = await self.run_unfinished()
-        self.metrics.finished(ran)
+        self.listener.heard(RunsFinished(ran))
         if self.stop.is_set():
             log.info("stopping: the report waits for the next start")
-            return PassResult(head, revision, (), ran, None, False)
+            return PassResult(head, verdict.revision, (), ran, None, False)
         # 6. read back again when anything ran
         if ran:
             await self.readback(state.cores.values())
         # 7. the rows; 8. the report, committed and pushed when its content changed
-        return await self.publish(self.judged, ran, head)
+        return await self.publish(verdict, ran, head)
 
     async def poll(self) -> PassResult | None:
         """Fetch; run a pass when the source moved on or a request is unfinished, else None."""
         head = await asyncio.to_thread(self.source.fetch)
-        if self.stop.is_set() or (head == self.tip and not self.ledger.unfinished()):
+        if self.stop.is_set() or (head == self.tip and not await self.ledger.unfinished()):
             return None
         return await self.run_pass(head)
 
@@ -127,25 +143,26 @@ class Reconciler:
         await self.readback(self.judged.state.cores.values())
         return await self.publish(self.judged, (), self.tip or self.judged.head)
 
-    async def publish(self, judged: Judged, ran: tuple[Run, ...], base: str) -> PassResult:
+    async def publish(self, verdict: Judgement, ran: tuple[Run, ...], base: str) -> PassResult:
         """Steps 7 and 8: the rows, then the report committed on `base` if its content changed.
 
         A report push rejected because the branch moved leaves `tip` unknown, so that the next
         poll runs a whole pass on the new head.
         """
-        state = judged.state
-        found = rows(
-            Inputs(state, self.ledger.records(), self.observations, self.clock(), self.interval)
+        snapshot = await self.ledger.snapshot()
+        inputs = Inputs(
+            verdict.state, snapshot.records, self.observations, self.clock(), self.interval
         )
-        self.metrics.counted_rows(found, state.cores)
-        inputs = self.report_inputs(state, judged.revision, found, judged.refusal)
+        report = report_of(inputs, verdict.revision, snapshot.recent, verdict.refusal)
+        self.listener.heard(Rows(report))
+        report_dir, identity = verdict.state.settings.report_dir, self.config.identity
         commit, pushed = await asyncio.to_thread(
-            write_report, self.source, base, state.settings.report_dir, inputs, self.config.identity
+            write_report, self.source, base, report_dir, report, identity
         )
         if commit is not None:
-            self.metrics.report(pushed)
+            self.listener.heard(ReportPushed(commit, pushed))
         self.tip = base if commit is None else (commit if pushed else None)
-        return PassResult(judged.head, judged.revision, found, ran, commit, pushed, inputs)
+        return PassResult(verdict.head, verdict.revision, report.rows, ran, commit, pushed, report)
 
     @property
     def interval(self) -> timedelta:
@@ -154,58 +171,84 @@ class Reconciler:
     async def state_at(self, revision: str) -> StateAt:
         """The declared state at a revision, read incrementally (see `declared`)."""
         if self.reader is None:
-            self.reader = StateReader(self.source, counted=self.metrics.files)
+            self.reader = StateReader(
+                self.source, counted=lambda *cost: self.listener.heard(FilesRead(*cost))
+            )
         return await asyncio.to_thread(self.reader.state_at, revision)
 
-    async def declared(self, head: str) -> tuple[DeclaredState, str, Refusal | None]:
+    async def declared(self, head: str) -> Judgement:
         """The state to judge by and its revision: the newest commit outside the report folder."""
         found = await self.state_at(head)
         if isinstance(found, DeclaredState):
             report_dir = found.settings.report_dir
             revision = await asyncio.to_thread(self.source.last_change, head, report_dir)
-            self.ledger.put(LAST_VALID, revision)
-            return found, revision, None
+            await self.ledger.set_last_valid(revision)
+            return Judgement(head, found, revision, None)
         refusal = Refusal(head, tuple(str(problem) for problem in found.problems))
         log.warning("declared state at %s refused: %s", head[:12], found)
-        last_valid = self.ledger.get(LAST_VALID)
+        last_valid = await self.ledger.last_valid()
         previous = await self.state_at(last_valid) if last_valid else None
         if isinstance(previous, DeclaredState) and last_valid:
-            return previous, last_valid, refusal
-        return DeclaredState(), head, refusal
+            return Judgement(head, previous, last_valid, refusal)
+        return Judgement(head, DeclaredState(), head, refusal)
+
+    async def pending_cores(self) -> list[Core]:
+        """The Cores, as declared at their own commits, of the requests still to run."""
+        found: list[Core] = []
+        for run in await self.ledger.unfinished():
+            if not await asyncio.to_thread(self.source.has_commit, run.commit):
+                continue
+            state = await self.state_at(run.commit)
+            if isinstance(state, DeclaredState):
+                found += state.cores.values()
+        return found
 
     async def readback(self, cores: Iterable[Core]) -> dict[str, Observation]:
-        chosen = list(cores)
-        fresh = await self.pool.readback_all(chosen, self.observations, self.metrics.observed)
+        def heard(observation: Observation) -> None:
+            self.listener.heard(Observed(observation))
+
+        fresh = await self.pool.readback_all(cores, self.observations, heard)
         self.observations.update(fresh)
         return fresh
 
     async def run_unfinished(self) -> tuple[Run, ...]:
         done = []
-        for run in self.ledger.unfinished():
+        for run in await self.ledger.unfinished():
             if self.stop.is_set():
                 break
-            done.append(await (self.deploy(run) if run.kind is RunKind.DEPLOY else self.act(run)))
+            done.append(await self.run_one(run))
         return tuple(done)
 
-    async def deploy(self, run: Run) -> Run:
-        """A Deploy All: plan at the request's commit against a fresh readback, then apply."""
+    async def run_one(self, run: Run) -> Run:
+        """A recorded request, run at its own commit; one whose state cannot be read is refused."""
+        if not await asyncio.to_thread(self.source.has_commit, run.commit):
+            note = f"commit {run.commit[:12]} is not in the source any more; nothing was done"
+            return await self.end(run, RequestState.REFUSED, note)
         state = await self.state_at(run.commit)
-        assert isinstance(state, DeclaredState)
+        if not isinstance(state, DeclaredState):
+            note = f"the declared state at {run.commit[:12]} cannot be read ({state})"
+            return await self.end(run, RequestState.REFUSED, note)
+        if run.kind is RunKind.DEPLOY:
+            return await self.deploy(run, state)
+        return await self.act(run, state)
+
+    async def deploy(self, run: Run, state: DeclaredState) -> Run:
+        """A Deploy All: plan at the request's commit against a fresh readback, then apply."""
         resumed = run.state is RequestState.RUNNING
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
         observations = await self.readback(state.cores.values())
-        self.forget_undeclared(state)
-        found = plan(state, self.ledger.records(), observations, run.commit)
+        await self.forget_undeclared(state)
+        found = plan(state, await self.ledger.records(), observations, run.commit)
         if run.expect_plan and not resumed and run.expect_plan != found.digest:
             note = (
                 f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
                 "nothing was deployed"
             )
-            return self.ledger.finish(
-                replace(run, plan_digest=found.digest), RequestState.REFUSED, self.clock(), note
+            return await self.end(
+                replace(run, plan_digest=found.digest), RequestState.REFUSED, note
             )
         run = replace(run, plan_digest=run.plan_digest or found.digest)
-        self.ledger.update(run)
+        await self.ledger.update(run)
         log.info("deploy %s: %d change(s) on %d Core(s)", run.id, found.changes, len(found.cores))
         job = deployer.Job(
             run.id,
@@ -216,63 +259,47 @@ class Reconciler:
             deployer.logged(run.id),
         )
         outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
-        intake.trust(self.ledger, state)
-        return self.finish(replace(run, cores=outcomes))
+        await intake.trust(self.ledger, state)
+        return await self.conclude(replace(run, cores=outcomes))
 
-    async def act(self, run: Run) -> Run:
+    async def act(self, run: Run, state: DeclaredState) -> Run:
         """A Core Action from a marker, on its target Cores."""
-        state = await self.state_at(run.commit)
-        assert isinstance(state, DeclaredState)
-        assert run.pipeline is not None
-        assert run.action is not None
-        verb, pipeline = ActionVerb(run.action), run.pipeline
+        verb, pipeline = run.action, run.pipeline
+        if verb is None or pipeline is None:
+            return await self.end(run, RequestState.REFUSED, "the request names no action")
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
-        self.ledger.update(run)
+        await self.ledger.update(run)
         targets = [core for core in run.target_cores if core in state.cores]
         observations = await self.readback(state.cores[core] for core in targets)
-        records = self.ledger.records()
-        job = actions.ActionJob(verb, pipeline, records, observations, self.clock, self.ledger)
+        records = await self.ledger.records()
+        job = actions.ActionJob(
+            verb, pipeline, records, observations, self.clock, self.ledger, self.stop
+        )
         outcomes = await actions.act(job, targets, self.client_for(state))
-        return self.finish(replace(run, cores=outcomes))
+        return await self.conclude(replace(run, cores=outcomes))
 
-    def finish(self, run: Run) -> Run:
-        if any(core.reason == "shutdown" for core in run.cores):
-            self.ledger.update(run)
+    async def conclude(self, run: Run) -> Run:
+        """Record how a run ended; one a shutdown cut short stays running, to be resumed."""
+        if any(core.reason is OutcomeReason.SHUTDOWN for core in run.cores):
+            await self.ledger.update(run)
             return run
         ok = all(core.outcome is Outcome.DONE for core in run.cores)
-        return self.ledger.finish(
-            run, RequestState.DONE if ok else RequestState.FAILED, self.clock()
-        )
+        return await self.end(run, RequestState.DONE if ok else RequestState.FAILED)
+
+    async def end(self, run: Run, state: RequestState, note: str | None = None) -> Run:
+        done = finished(run, state, self.clock(), note)
+        await self.ledger.update(done)
+        return done
 
     def client_for(self, state: DeclaredState) -> Callable[[str], CoreClient]:
         return lambda name: self.pool.client(state.cores[name])
 
-    def forget_undeclared(self, state: DeclaredState) -> None:
-        records = self.ledger.records()
+    async def forget_undeclared(self, state: DeclaredState) -> None:
+        records = await self.ledger.records()
         known = set(records.owned) | {core for core, _pipeline in records.deployments}
         for core in sorted(known - set(state.cores)):
             log.warning(
                 "core %s is no longer declared: its records are dropped, the Core is untouched",
                 core,
             )
-            self.ledger.forget_core(core)
-
-    def report_inputs(
-        self, state: DeclaredState, revision: str, found: tuple[Row, ...], refusal: Refusal | None
-    ) -> ReportInputs:
-        now = self.clock()
-        records = self.ledger.records()
-        cores = sorted(state.cores)
-        return ReportInputs(
-            revision=revision,
-            rows=found,
-            cores=cores,
-            observations={
-                core: self.observations[core] for core in cores if core in self.observations
-            },
-            now=now,
-            interval=self.interval,
-            unmanaged={core: unmanaged(state, records, self.observations, core) for core in cores},
-            runs=self.ledger.recent(),
-            refused=refusal,
-        )
+            await self.ledger.forget_core(core)

@@ -1,6 +1,7 @@
-"""A reconciler session: the state directory held, and the ledger, source and clients open.
+"""A reconciler session: the lease taken, and the ledger, source and Core clients open.
 
-`once` and the daemon both work inside one. I/O module.
+`once` and the daemon both work inside one; everything is closed, and the lease given up, on the
+way out, however the session ends. I/O module.
 """
 
 from __future__ import annotations
@@ -12,22 +13,30 @@ from reconciler.errors import ConfigurationError
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
 from reconciler.shell.core.pool import CorePool
-from reconciler.shell.ledger.lease import locked
-from reconciler.shell.ledger.sqlite import Ledger
+from reconciler.shell.ledger.lease import FileLease
+from reconciler.shell.ledger.sqlite import SqliteLedger
+from reconciler.shell.listeners import Listeners, PassListener
 from reconciler.shell.reconcile import Reconciler
 from reconciler.shell.repo.source import GitSource
 
 
 @asynccontextmanager
-async def session(config: Config) -> AsyncIterator[Reconciler]:
-    """A `Reconciler` ready for passes; everything is closed and unlocked on the way out."""
+async def session(
+    config: Config, listener: PassListener | None = None
+) -> AsyncIterator[Reconciler]:
+    """A `Reconciler` ready for passes, telling `listener` what happens."""
     if config.source is None or config.state_dir is None:
         raise ConfigurationError("--repo is required (or set RECONCILER_REPO)")
-    with locked(config.state_dir) as state_dir:
-        ledger = Ledger.open(state_dir)
+    lease = await FileLease.acquire(config.state_dir)
+    try:
+        ledger = await SqliteLedger.open(config.state_dir)
         try:
-            source = GitSource(config.source, state_dir / "source.git", config.branch)
+            source = GitSource(config.source, config.state_dir / "source.git", config.branch)
             async with CorePool(config.environ, config.client, utc_now) as pool:
-                yield Reconciler(config, source, ledger, pool, utc_now)
+                yield Reconciler(
+                    config, source, ledger, pool, utc_now, listener=listener or Listeners()
+                )
         finally:
-            ledger.close()
+            await ledger.close()
+    finally:
+        await lease.release()

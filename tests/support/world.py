@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.decide import resolve
+from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, ObservedComponent, Reason, Runtime
-from reconciler.decide.records import CellError, Deployment, Key, Records, Stage, component_metadata
-from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.outcomes import OutcomeReason
+from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
 from tests.support.declared import parse_texts
 from tests.support.repos import VALIDATE_BASE
 
@@ -68,7 +69,9 @@ def records(*deployments: Deployment, errors: Iterable[CellError] = ()) -> Recor
     )
 
 
-def error(core: str, pipeline: str, stage: Stage, reason: str = "rejected") -> CellError:
+def error(
+    core: str, pipeline: str, stage: Stage, reason: OutcomeReason = OutcomeReason.REJECTED
+) -> CellError:
     return CellError(core, pipeline, stage, reason, "the core said no", NOW - timedelta(minutes=5))
 
 

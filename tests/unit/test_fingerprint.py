@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.decide import resolve
+from reconciler.decide.components import ComponentSpec
 from reconciler.decide.declared.layout import kind_for
 from reconciler.decide.fingerprint import canonical_json, digest, fingerprint
 from reconciler.decide.model import ComponentKind
-from reconciler.decide.resolve import ComponentSpec
 from tests.support.declared import example_texts, parse_texts
 
 scalars = st.one_of(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reconciler.decide.components import ComponentSpec, OpKind
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Observation, ObservedComponent, Reason
-from reconciler.decide.plan import CorePlan, OpKind, Plan, plan
+from reconciler.decide.plan import CorePlan, Plan, plan
 from reconciler.decide.records import Records
-from reconciler.decide.resolve import ComponentSpec
 from tests.support.world import (
     BASE,
     NOW,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.decide import resolve
+from reconciler.decide.components import Role
 from reconciler.decide.model import ComponentKind
-from reconciler.decide.resolve import Role
 from tests.support.declared import example_texts, parse_texts
 
 EXAMPLE = parse_texts(example_texts())

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from reconciler.decide.components import ComponentSpec
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, ObservedComponent, Runtime
 from reconciler.decide.records import Records, Stage
-from reconciler.decide.resolve import ComponentSpec
 from reconciler.decide.rows import DeploymentState, Inputs, Row, Status, Tag, rows
 from tests.support.world import (
     BASE,

@@ -43,6 +43,9 @@ from reconciler.errors import DeclarationError, Problem
 _NAME = re.compile(NAME_PATTERN)
 _T = TypeVar("_T", bound=Any)
 
+StateAt = DeclaredState | DeclarationError
+"""The declared state at a revision, or why it is invalid (every problem, sorted)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RepoFile:

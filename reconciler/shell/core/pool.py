@@ -6,6 +6,10 @@ connection (name, url, token reference, TLS), so a Deploy All working from an ol
 Core file and a readback working from the newest never share, or close, each other's client.
 `retain` closes the clients of Cores no longer declared; closing the pool closes them all.
 
+A pool may be given a transport factory: it answers, per Core, the httpx transport that Core's
+client talks through (None: the network). Tests hand in `httpx.ASGITransport`s of reference Core
+apps running in their own process, so the whole shell runs against real Cores without sockets.
+
 `readback_all` reads back every Core concurrently, at most `readback_concurrency` at a time.
 Each readback is bounded by the operation timeout and never raises, so one slow or dead Core
 costs only its own slot and its own timeout; the others come back as soon as they answer.
@@ -20,6 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Self
 
+import httpx
+
 from reconciler.decide.model import Core, SecretRef, Tls
 from reconciler.decide.observed import Observation
 from reconciler.shell.clock import Clock, utc_now
@@ -27,6 +33,8 @@ from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.policy import ClientSettings
 
 _Identity = tuple[str, str, SecretRef, Tls]
+Transports = Callable[[Core], httpx.AsyncBaseTransport | None]
+"""The transport a Core's client uses, or None for the network."""
 
 
 def _identity(core: Core) -> _Identity:
@@ -41,10 +49,12 @@ class CorePool:
         environ: Mapping[str, str],
         settings: ClientSettings = ClientSettings(),
         clock: Clock = utc_now,
+        transports: Transports | None = None,
     ) -> None:
         self._environ = environ
         self._settings = settings
         self._clock = clock
+        self._transports = transports
         self._clients: dict[_Identity, CoreClient] = {}
 
     async def __aenter__(self) -> Self:
@@ -62,8 +72,16 @@ class CorePool:
         """The client for `core`, opened on first use."""
         key = _identity(core)
         if key not in self._clients:
-            self._clients[key] = CoreClient(core, self._environ, self._settings, self._clock)
+            transport = self._transports(core) if self._transports is not None else None
+            self._clients[key] = CoreClient(
+                core, self._environ, self._settings, self._clock, transport
+            )
         return self._clients[key]
+
+    def connected(self) -> list[str]:
+        """The names of the Cores that have an open client, sorted (a name may repeat when two
+        revisions declare a Core differently)."""
+        return sorted(name for name, _url, _token, _tls in self._clients)
 
     async def readback_all(
         self,
@@ -87,7 +105,7 @@ class CorePool:
         return {name: task.result() for name, task in tasks.items()}
 
     async def retain(self, cores: Iterable[Core]) -> None:
-        """Close the clients of every Core not in `cores` (call between passes)."""
+        """Close the clients of every Core not in `cores` (called once per pass)."""
         keep = {_identity(core) for core in cores}
         for key in [key for key in self._clients if key not in keep]:
             await self._clients.pop(key).aclose()

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from reconciler import __version__
 from reconciler.shell.daemon import webhook
-from reconciler.shell.metrics import CONTENT_TYPE
+from reconciler.shell.daemon.metrics import CONTENT_TYPE
 
 
 class Service(Protocol):

@@ -16,11 +16,13 @@ One event loop runs it all, as tasks of one task group:
 
 Failures. A Git source that cannot be fetched or pushed to is retried with backoff (1 s doubling
 to `MAX_BACKOFF`), logged, counted (`reconciler_source_errors_total`, `reconciler_source_up`) and
-shown by `/readyz`; it is never fatal. A rejected report push is answered at once by a pass on
-the new head (someone pushed meanwhile); a second rejection in a row means the source refuses
-the push (a protected branch, the checked-out branch of a non-bare repository) and is treated as
-a source failure. Any other error in a pass is logged with its traceback and retried with the
-same backoff. A Core that is down costs only its own readback timeout.
+shown by `/readyz`; it is never fatal. A rejected report push follows `PushRejections` (shared
+with `once`): answered at once by a pass on the new head, and a source failure when it repeats.
+Any other error in a pass is logged with its traceback and retried with the same backoff. A
+Core that is down costs only its own readback timeout.
+
+What happens is told to the pass listeners (`reconciler.shell.listeners`); the metrics behind
+`/metrics` are the first of them.
 
 SIGTERM and SIGINT: the Core call in flight finishes, the deployer records it and skips the rest
 (the run resumes on the next start), then every task ends and the process exits 0.
@@ -46,8 +48,23 @@ from reconciler.decide.report import pipelines_document
 from reconciler.errors import ConfigurationError, SourceUnavailable
 from reconciler.shell.config import Config, listen_address
 from reconciler.shell.daemon.endpoints import build_app
+from reconciler.shell.daemon.metrics import Metrics
 from reconciler.shell.daemon.triggers import Wakeup, watch_refs
+from reconciler.shell.listeners import (
+    Listeners,
+    PassEvent,
+    PassFailed,
+    PassFinished,
+    PassStarted,
+    ReadbackRefreshed,
+    Readiness,
+    SourceAnswered,
+    SourceFailed,
+    Triggered,
+    WebhookReceived,
+)
 from reconciler.shell.reconcile import PassResult, Reconciler
+from reconciler.shell.repo.reportwriter import PushRejections
 from reconciler.shell.repo.source import local_path
 from reconciler.shell.session import session
 
@@ -78,11 +95,12 @@ def url_of(sock: socket.socket) -> str:
 
 async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -> int:
     """Run the daemon until SIGTERM or SIGINT; `on_ready` hears its URL after the first pass."""
-    async with session(config) as reconciler:
+    metrics = Metrics()
+    async with session(config, Listeners(metrics)) as reconciler:
         with contextlib.closing(bind(config.listen)) as sock:
             url = url_of(sock)
             log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
-            daemon = Daemon(config, reconciler, sock)
+            daemon = Daemon(config, reconciler, sock, metrics)
             if on_ready is not None:
                 daemon.on_ready = lambda: on_ready(url)
             await daemon.run()
@@ -101,17 +119,19 @@ class _Server(uvicorn.Server):
 class Daemon:
     """The tasks of one daemon process; see the module docstring."""
 
-    def __init__(self, config: Config, reconciler: Reconciler, sock: socket.socket) -> None:
+    def __init__(
+        self, config: Config, reconciler: Reconciler, sock: socket.socket, metrics: Metrics
+    ) -> None:
         self.config = config
         self.reconciler = reconciler
-        self.metrics = reconciler.metrics
+        self.metrics = metrics
         self.sock = sock
-        self.wakeup = Wakeup(lambda reason: self.metrics.triggers.labels(reason).inc())
+        self.wakeup = Wakeup(lambda reason: self.heard(Triggered(reason)))
         self.readback_due = asyncio.Event()
         self.stopping = asyncio.Event()
         self.busy = asyncio.Lock()
         self.failures = 0
-        self.rejections = 0
+        self.rejections = PushRejections()
         self.completed = 0
         self.source_problem: str | None = None
         self.latest: dict[str, Any] | None = None
@@ -141,9 +161,12 @@ class Daemon:
         return self.metrics.exposition()
 
     def webhook_received(self, accepted: bool) -> None:
-        self.metrics.webhooks.labels("accepted" if accepted else "refused").inc()
+        self.heard(WebhookReceived(accepted))
         if accepted:
             self.wakeup.fire("webhook")
+
+    def heard(self, event: PassEvent) -> None:
+        self.reconciler.listener.heard(event)
 
     # --- running ------------------------------------------------------------------------------
 
@@ -208,30 +231,27 @@ class Daemon:
 
     async def one_pass(self, reasons: tuple[str, ...]) -> bool:
         """Poll the source and run a pass when there is something new; False when it failed."""
-        self.metrics.pass_in_progress.set(1)
+        self.heard(PassStarted())
         started = asyncio.get_running_loop().time()
         try:
             result = await self.reconciler.poll()
         except SourceUnavailable as error:
             self._source_failed(error)
             return False
-        except Exception:
+        except Exception as error:
             log.exception("pass failed (woken by %s)", ", ".join(sorted(set(reasons))))
-            self.metrics.passes.labels("failed").inc()
+            self.heard(PassFailed(type(error).__name__))
             return False
-        finally:
-            self.metrics.pass_in_progress.set(0)
         self._source_answered()
         if result is None:
-            self.metrics.passes.labels("unchanged").inc()
+            self.heard(PassFinished(False, asyncio.get_running_loop().time() - started))
             return True
         if not self._published(result):
             return False
-        self.metrics.pass_duration.observe(asyncio.get_running_loop().time() - started)
-        self.metrics.passes.labels("completed").inc()
+        self.heard(PassFinished(True, asyncio.get_running_loop().time() - started))
         first = result.report is not None and self.completed == 0
         self.completed += result.report is not None
-        self.metrics.ready.set(1 if self.unready() is None else 0)
+        self.heard(Readiness(self.unready() is None))
         if first:
             log.info("first report ready: %d pipeline(s)", len(result.rows))
             if self.on_ready is not None:
@@ -259,7 +279,7 @@ class Daemon:
         except Exception:
             log.exception("readback refresh failed")
             return
-        self.metrics.readback_rounds.inc()
+        self.heard(ReadbackRefreshed())
         if result is not None:
             self._published(result)
 
@@ -267,33 +287,22 @@ class Daemon:
         """Take in a pass's or refresh's report; False when the source refuses the push."""
         if result.report is not None:
             self.latest = pipelines_document(result.report)
-        rejected = result.report_commit is not None and not result.pushed
-        self.rejections = self.rejections + 1 if rejected else 0
-        if self.rejections == 1:
-            log.info("the report push was rejected; fetching again and building it on the new head")
-            self.wakeup.fire("retry")
-        elif self.rejections > 1:
-            self._source_failed(
-                SourceUnavailable(
-                    f"the report push was rejected {self.rejections} times in a row; the source "
-                    "refuses it (a protected branch, or the checked-out branch of a non-bare "
-                    "repository?): see the log"
-                )
-            )
+        try:
+            if self.rejections.again(result.report_commit, result.pushed):
+                self.wakeup.fire("retry")
+        except SourceUnavailable as error:
+            self._source_failed(error)
             return False
-        self.metrics.ready.set(1 if self.unready() is None else 0)
+        self.heard(Readiness(self.unready() is None))
         return True
 
     def _source_failed(self, error: SourceUnavailable) -> None:
-        self.metrics.passes.labels("failed").inc()
-        self.metrics.source_errors.inc()
-        self.metrics.source_up.set(0)
-        self.metrics.ready.set(0)
         self.source_problem = str(error)
+        self.heard(SourceFailed(str(error)))
         log.warning("%s", error)
 
     def _source_answered(self) -> None:
         if self.source_problem is not None:
             log.info("the Git source answers again")
         self.source_problem = None
-        self.metrics.source_up.set(1)
+        self.heard(SourceAnswered())

@@ -1,7 +1,127 @@
 """The ledger: what this reconciler did (SPEC §7), and the lease that makes it the only writer.
 
+- `Ledger` (below): the protocol every backend keeps, with typed accessors; how a value is
+  encoded stays inside the backend.
+- `Lease` (below): the right to be the one reconciler acting on a ledger.
 - `sqlite`: the embedded ledger, one SQLite file in the state directory.
-- `lease`: one reconciler per state directory, held by a lock on a file.
+- `lease`: `FileLease`, one reconciler per state directory, held by a lock on a file.
+
+The contract. A write is durable when its call returns, and each call is one transaction: a
+crash at any point loses nothing that a call reported done. The deployer records an operation
+right after the Core confirms it, and a request is claimed before it runs; `claim` is the one
+place a request becomes exactly-once. Reads see every write made before them by any process
+that shares the ledger (a command-line action records into the daemon's ledger while it runs).
+`tests/integration/ledger/` runs the same contract tests on every backend.
+
+Sync or async: **async**. Every method is a coroutine, so the daemon's event loop never waits
+on storage: a network backend (PostgreSQL) awaits its driver, and the SQLite backend runs each
+call on one worker thread of its own that owns the connection (SQLite connections belong to
+one thread), which also serialises the calls of one process. Calls are short (milliseconds).
 
 A boundary of the shell: it imports neither the Core client nor the repository packages.
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.decide.components import Key
+from reconciler.decide.outcomes import Run
+from reconciler.decide.records import CellError, Deployment, Records, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The records and the newest runs, read together: one consistent view for one report."""
+
+    records: Records
+    recent: tuple[Run, ...]
+
+
+class Ledger(Protocol):
+    """What a ledger backend keeps; see the module docstring for the guarantees."""
+
+    # the source's progress ---------------------------------------------------------------
+
+    async def last_processed(self) -> str | None:
+        """The newest commit whose requests were all recorded (None before the first pass)."""
+
+    async def set_last_processed(self, commit: str) -> None:
+        """Mark `commit` processed: requests up to it are recorded."""
+
+    async def last_valid(self) -> str | None:
+        """The newest revision whose declared state was valid (None before one was seen)."""
+
+    async def set_last_valid(self, revision: str) -> None:
+        """Remember `revision` as the newest valid declared state."""
+
+    async def trusted_signers(self) -> tuple[str, ...]:
+        """The allowed signers in force (empty: signatures are not checked)."""
+
+    async def set_trusted_signers(self, signers: Sequence[str]) -> None:
+        """The allowed signers in force from now on (those of a baseline or a deployed state)."""
+
+    # what is on the Cores ------------------------------------------------------------------
+
+    async def records(self) -> Records:
+        """Deployments, ownership and cell errors: everything the pure core needs."""
+
+    async def snapshot(self, recent: int = 20) -> Snapshot:
+        """The records and the `recent` newest runs, from one read."""
+
+    async def own(self, core: str, key: Key) -> None:
+        """This reconciler wrote the component `key` on `core`."""
+
+    async def disown(self, core: str, key: Key) -> None:
+        """This reconciler deleted the component `key` on `core`."""
+
+    async def record_core(
+        self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]
+    ) -> None:
+        """After a Core's plan is applied: its deployments now, the pipelines gone from it, and
+        its deploy errors cleared for both."""
+
+    async def forget_core(self, core: str) -> None:
+        """Drop everything about a Core that is no longer declared (the Core is not touched)."""
+
+    async def set_error(self, error: CellError) -> None:
+        """The last failure of a cell's deploy or start, replacing the one before."""
+
+    async def clear_error(self, core: str, pipeline: str, stage: Stage) -> None:
+        """The cell's `stage` succeeded: its error is gone."""
+
+    # requests ------------------------------------------------------------------------------
+
+    async def claim(self, run: Run) -> bool:
+        """Record a request before it runs; False when its id is recorded already."""
+
+    async def update(self, run: Run) -> None:
+        """Store the run's new state and outcomes under its id."""
+
+    async def run(self, run_id: str) -> Run | None:
+        """The run recorded under `run_id`."""
+
+    async def unfinished(self) -> list[Run]:
+        """Runs claimed or running (a run killed half way, to resume), oldest request first."""
+
+    async def recent(self, limit: int = 20) -> list[Run]:
+        """The newest `limit` runs, newest first."""
+
+    async def close(self) -> None:
+        """Release the backend's connections; the ledger is not used after this."""
+
+
+class Lease(Protocol):
+    """The right to act as the one reconciler of a ledger; given up with `release`."""
+
+    @property
+    def holder(self) -> str:
+        """Who holds it, for messages (a process id, a host)."""
+
+    def held(self) -> bool:
+        """Whether it is still held; a backend that can lose it answers False from then on."""
+
+    async def release(self) -> None:
+        """Give it up; another reconciler may take it from now on."""

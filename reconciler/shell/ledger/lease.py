@@ -1,33 +1,46 @@
-"""The state directory: one reconciler at a time, held by an exclusive lock on a file.
+"""`FileLease`: one reconciler per state directory, held by an exclusive lock on a file.
 
 The lock is released by the kernel when the process ends, however it ends, so a killed daemon
-never leaves a stale lock behind. I/O module (the file system).
+never leaves a stale lease behind, and a lease once taken is held until released: `held()` is
+True until then. It keeps the `reconciler.shell.ledger.Lease` contract. I/O module (the file
+system).
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from reconciler.errors import ConfigurationError
 
 LOCK_FILE = "lock"
 
 
-@contextmanager
-def locked(state_dir: Path) -> Iterator[Path]:
-    """Hold the state directory for this process; a second holder is a ConfigurationError."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / LOCK_FILE
-    with path.open("a+") as handle:
+class FileLease:
+    """The lock on `<state_dir>/lock`; take it with `FileLease.acquire`."""
+
+    def __init__(self, state_dir: Path, handle: TextIO) -> None:
+        self.state_dir = state_dir
+        self._handle: TextIO | None = handle
+
+    @classmethod
+    async def acquire(cls, state_dir: Path) -> FileLease:
+        """Hold the state directory for this process; a second holder is a ConfigurationError."""
+        return await asyncio.to_thread(cls._take, state_dir)
+
+    @classmethod
+    def _take(cls, state_dir: Path) -> FileLease:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = (state_dir / LOCK_FILE).open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
+            handle.close()
             raise ConfigurationError(
                 f"state directory {state_dir} is in use by another reconciler (pid {holder})"
             ) from error
@@ -35,4 +48,16 @@ def locked(state_dir: Path) -> Iterator[Path]:
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
-        yield state_dir
+        return cls(state_dir, handle)
+
+    @property
+    def holder(self) -> str:
+        return f"pid {os.getpid()}"
+
+    def held(self) -> bool:
+        return self._handle is not None
+
+    async def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,32 +1,36 @@
-"""The ledger: what this reconciler did, in SQLite in the state directory (SPEC §7).
+"""The embedded ledger: what this reconciler did, in one SQLite file in the state directory.
 
 It holds the deployed specs per (Core, pipeline), the components owned per Core, the last deploy
-and start errors per cell, every request with its state and per-Core outcomes, the last processed
-and last valid commits. Each write is its own transaction in
-WAL mode with full sync, so a crash at any point loses nothing that was recorded: an operation
-on a Core is recorded right after it succeeds, and a request is recorded before it runs.
+and start errors per cell, every request with its state and per-Core outcomes, and the source's
+progress (last processed and last valid commits, the allowed signers in force). Each write is
+its own transaction in WAL mode with full sync, so a crash at any point loses nothing that was
+recorded. It keeps the `reconciler.shell.ledger.Ledger` contract: every method is a coroutine
+that runs its SQL on the ledger's own worker thread, which owns the connection.
 
-Calls are synchronous and short (milliseconds); the daemon makes them from its event loop.
 I/O module (SQLite).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from reconciler.decide import runcodec
+from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.model import ComponentKind
-from reconciler.decide.outcomes import RequestState, Run
-from reconciler.decide.records import CellError, Deployment, Key, Records, Stage
-from reconciler.decide.resolve import ComponentSpec
+from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
+from reconciler.decide.records import CellError, Deployment, Records, Stage
+from reconciler.shell.ledger import Snapshot
 
+FILE_NAME = "ledger.sqlite3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS owned (
@@ -41,29 +45,54 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, commit_sha TEXT NOT NULL,
     requested_at TEXT NOT NULL, document TEXT NOT NULL);
 """
-LAST_PROCESSED = "last_processed_commit"
-LAST_VALID = "last_valid_commit"
-TRUSTED_SIGNERS = "trusted_signers"
+_LAST_PROCESSED = "last_processed_commit"
+_LAST_VALID = "last_valid_commit"
+_TRUSTED_SIGNERS = "trusted_signers"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-class Ledger:
-    """One SQLite database; open with `Ledger.open(state_dir)` and close when done."""
+def _on_worker(
+    method: Callable[Concatenate[SqliteLedger, P], T],
+) -> Callable[Concatenate[SqliteLedger, P], Coroutine[Any, Any, T]]:
+    """Run a method's SQL on the ledger's worker thread and await it there."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    async def call(ledger: SqliteLedger, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        work = functools.partial(method, ledger, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(ledger._worker, work)
+
+    call.__doc__ = method.__doc__
+    return call
+
+
+def _connect(state_dir: Path) -> sqlite3.Connection:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(state_dir / FILE_NAME, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA busy_timeout=10000")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+class SqliteLedger:
+    """One SQLite database; open with `await SqliteLedger.open(state_dir)`, then `close()`."""
+
+    def __init__(self, connection: sqlite3.Connection, worker: ThreadPoolExecutor) -> None:
         self._db = connection
+        self._worker = worker
 
     @classmethod
-    def open(cls, state_dir: Path) -> Ledger:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(state_dir / "ledger.sqlite3", isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.execute("PRAGMA busy_timeout=10000")
-        connection.executescript(SCHEMA)
-        return cls(connection)
+    async def open(cls, state_dir: Path) -> SqliteLedger:
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        loop = asyncio.get_running_loop()
+        connection = await loop.run_in_executor(worker, _connect, state_dir)
+        return cls(connection, worker)
 
-    def close(self) -> None:
-        self._db.close()
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._worker, self._db.close)
+        self._worker.shutdown(wait=True)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -75,20 +104,56 @@ class Ledger:
             raise
         self._db.execute("COMMIT")
 
-    # meta -----------------------------------------------------------------------------------
+    # the source's progress -----------------------------------------------------------------
 
-    def get(self, key: str) -> str | None:
+    @_on_worker
+    def last_processed(self) -> str | None:
+        return self._get(_LAST_PROCESSED)
+
+    @_on_worker
+    def set_last_processed(self, commit: str) -> None:
+        self._put(_LAST_PROCESSED, commit)
+
+    @_on_worker
+    def last_valid(self) -> str | None:
+        return self._get(_LAST_VALID)
+
+    @_on_worker
+    def set_last_valid(self, revision: str) -> None:
+        self._put(_LAST_VALID, revision)
+
+    @_on_worker
+    def trusted_signers(self) -> tuple[str, ...]:
+        stored = self._get(_TRUSTED_SIGNERS)
+        return tuple(json.loads(stored)) if stored else ()
+
+    @_on_worker
+    def set_trusted_signers(self, signers: Sequence[str]) -> None:
+        self._put(_TRUSTED_SIGNERS, json.dumps(list(signers)))
+
+    def _get(self, key: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(found[0]) if found else None
 
-    def put(self, key: str, value: str) -> None:
+    def _put(self, key: str, value: str) -> None:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    # records --------------------------------------------------------------------------------
+    # what is on the Cores ------------------------------------------------------------------
 
+    @_on_worker
     def records(self) -> Records:
-        """Everything the pure core needs to know about what this reconciler did."""
+        return self._records()
+
+    @_on_worker
+    def snapshot(self, recent: int = 20) -> Snapshot:
+        self._db.execute("BEGIN")
+        try:
+            return Snapshot(self._records(), tuple(self._recent(recent)))
+        finally:
+            self._db.execute("COMMIT")
+
+    def _records(self) -> Records:
         owned: dict[str, set[Key]] = {}
         for core, kind, name in self._db.execute("SELECT core, kind, name FROM owned"):
             owned.setdefault(core, set()).add((ComponentKind(kind), name))
@@ -106,10 +171,12 @@ class Ledger:
             errors=errors,
         )
 
+    @_on_worker
     def own(self, core: str, key: Key) -> None:
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO owned VALUES (?, ?, ?)", (core, key[0].value, key[1]))
 
+    @_on_worker
     def disown(self, core: str, key: Key) -> None:
         with self._write() as db:
             db.execute(
@@ -117,8 +184,10 @@ class Ledger:
                 (core, key[0].value, key[1]),
             )
 
-    def record_core(self, core: str, deployments: list[Deployment], removed: list[str]) -> None:
-        """After a Core's plan is applied: its deployments now, and the pipelines gone from it."""
+    @_on_worker
+    def record_core(
+        self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]
+    ) -> None:
         with self._write() as db:
             for pipeline in removed:
                 db.execute(
@@ -142,12 +211,13 @@ class Ledger:
                     (core, pipeline, Stage.DEPLOY.value),
                 )
 
+    @_on_worker
     def forget_core(self, core: str) -> None:
-        """Drop everything about a Core that is no longer declared (the Core is not touched)."""
         with self._write() as db:
             for table in ("owned", "deployments", "cell_errors"):
                 db.execute(f"DELETE FROM {table} WHERE core = ?", (core,))  # noqa: S608
 
+    @_on_worker
     def set_error(self, error: CellError) -> None:
         with self._write() as db:
             db.execute(
@@ -156,12 +226,13 @@ class Ledger:
                     error.core,
                     error.pipeline,
                     error.stage.value,
-                    error.reason,
+                    error.reason.value,
                     error.message,
                     error.at.isoformat(),
                 ),
             )
 
+    @_on_worker
     def clear_error(self, core: str, pipeline: str, stage: Stage) -> None:
         with self._write() as db:
             db.execute(
@@ -169,10 +240,10 @@ class Ledger:
                 (core, pipeline, stage.value),
             )
 
-    # runs -----------------------------------------------------------------------------------
+    # requests ------------------------------------------------------------------------------
 
+    @_on_worker
     def claim(self, run: Run) -> bool:
-        """Record a request before it runs; False when its id is already recorded."""
         with self._write() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -187,6 +258,7 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
+    @_on_worker
     def update(self, run: Run) -> None:
         with self._write() as db:
             db.execute(
@@ -194,28 +266,28 @@ class Ledger:
                 (run.state.value, runcodec.dumps(run), run.id),
             )
 
+    @_on_worker
     def run(self, run_id: str) -> Run | None:
         found = self._db.execute("SELECT document FROM runs WHERE id = ?", (run_id,)).fetchone()
         return runcodec.loads(found[0]) if found else None
 
+    @_on_worker
     def unfinished(self) -> list[Run]:
-        """Requests recorded as claimed or running: a run killed half way, to resume."""
         states = (RequestState.CLAIMED.value, RequestState.RUNNING.value)
         rows = self._db.execute(
             "SELECT document FROM runs WHERE state IN (?, ?) ORDER BY requested_at, id", states
         )
         return [runcodec.loads(row[0]) for row in rows]
 
+    @_on_worker
     def recent(self, limit: int = 20) -> list[Run]:
+        return self._recent(limit)
+
+    def _recent(self, limit: int) -> list[Run]:
         rows = self._db.execute(
             "SELECT document FROM runs ORDER BY requested_at DESC, id DESC LIMIT ?", (limit,)
         )
         return [runcodec.loads(row[0]) for row in rows]
-
-    def finish(self, run: Run, state: RequestState, at: datetime, note: str | None = None) -> Run:
-        done = replace(run, state=state, finished_at=at, note=note or run.note)
-        self.update(done)
-        return done
 
 
 def _spec_json(spec: ComponentSpec) -> dict[str, Any]:
@@ -235,4 +307,6 @@ def _deployment(row: tuple[Any, ...]) -> Deployment:
 
 def _cell_error(row: tuple[Any, ...]) -> CellError:
     core, pipeline, stage, reason, message, at = row
-    return CellError(core, pipeline, Stage(stage), reason, message, datetime.fromisoformat(at))
+    return CellError(
+        core, pipeline, Stage(stage), OutcomeReason(reason), message, datetime.fromisoformat(at)
+    )

@@ -14,6 +14,7 @@ import json
 import logging
 
 from reconciler.decide.report import ReportInputs, report_files
+from reconciler.errors import SourceUnavailable
 from reconciler.shell.repo.source import GitSource, Identity
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,33 @@ def _digest(text: str) -> str | None:
 
 def _summary(changed: dict[str, str]) -> str:
     return "Updated:\n" + "\n".join(f"- {path}" for path in sorted(changed))
+
+
+class PushRejections:
+    """The one answer to a rejected report push, for `once` and the daemon alike.
+
+    A rejection means the branch moved while the report was built (someone pushed meanwhile): it
+    is answered at once by a pass on the new head, which builds the report again on top. The
+    `REFUSED_AFTER`-th rejection in a row means the source refuses the push itself (a protected
+    branch, the checked-out branch of a non-bare repository): a `SourceUnavailable`, which the
+    daemon retries with backoff and `once` reports.
+    """
+
+    REFUSED_AFTER = 2
+
+    def __init__(self) -> None:
+        self.in_a_row = 0
+
+    def again(self, commit: str | None, pushed: bool) -> bool:
+        """Whether a report commit's push must be answered by a pass at once (it was rejected)."""
+        rejected = commit is not None and not pushed
+        self.in_a_row = self.in_a_row + 1 if rejected else 0
+        if self.in_a_row >= self.REFUSED_AFTER:
+            raise SourceUnavailable(
+                f"the report push was rejected {self.in_a_row} times in a row; the source "
+                "refuses it (a protected branch, or the checked-out branch of a non-bare "
+                "repository?): see the log"
+            )
+        if rejected:
+            log.info("the report push was rejected; fetching again and building it on the new head")
+        return rejected

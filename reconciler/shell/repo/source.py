@@ -122,6 +122,14 @@ class GitSource:
         code, fingerprint, signer, primary = [*shown.split(_FIELD), "", "", "", ""][:4]
         return Signature(code.strip() or "N", fingerprint, signer, primary.strip())
 
+    def has_commit(self, commit: str) -> bool:
+        """Whether the clone holds `commit` (a rewritten history may have dropped it)."""
+        try:
+            self.repo.git.cat_file("-e", f"{commit}^{{commit}}")
+        except git.GitCommandError:
+            return False
+        return True
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
             self.repo.git.merge_base("--is-ancestor", older, newer)

@@ -26,13 +26,18 @@ from dataclasses import dataclass
 
 from reconciler.decide.declared import layout
 from reconciler.decide.declared.documents import Limits
-from reconciler.decide.declared.parse import ParsedFile, RepoFile, parse_file, parse_repository
+from reconciler.decide.declared.parse import (
+    ParsedFile,
+    RepoFile,
+    StateAt,
+    parse_file,
+    parse_repository,
+)
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
 from reconciler.shell.repo.source import GitSource
 
 KEEP_STATES = 32
-StateAt = DeclaredState | DeclarationError
 Counter = Callable[[int, int], None]
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from reconciler.decide.model import Core, Origin, SecretRef, Tls
 from reconciler.shell.core.policy import AuthBackoff, ClientSettings, RetryPolicy, Timeouts
 from tests.support.cores import CoreProcess
@@ -23,11 +21,6 @@ FAST = ClientSettings(
     auth=AuthBackoff(initial=30.0, maximum=240.0, lockout_default=60.0),
 )
 """Retries without real waiting; a hold-off long enough that no test outlives it by accident."""
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def core_of(

@@ -1,7 +1,9 @@
-"""The daemon's Prometheus metrics (`GET /metrics`), and the few calls that record them.
+"""The daemon's Prometheus metrics (`GET /metrics`): the first pass listener.
 
-Every metric lives in the registry of one `Metrics` object, not prometheus-client's global one,
-so two reconcilers in one process (tests, the demo) never mix their figures. Names:
+`Metrics.heard` turns pass events (`reconciler.shell.listeners`) into figures; nothing else in
+the program calls prometheus-client. Every metric lives in the registry of one `Metrics`
+object, not prometheus-client's global one, so two reconcilers in one process (tests, the
+demo) never mix their figures. Names:
 
     reconciler_pass_duration_seconds                    histogram: passes that ran
     reconciler_passes_total{result}                     completed | unchanged | failed
@@ -35,6 +37,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Run, RunKind
 from reconciler.decide.rows import Row, Status
+from reconciler.shell import listeners
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -82,6 +85,47 @@ class Metrics:
         self.ready = gauge("reconciler_ready", "1 when ready (see /readyz)")
         self.webhooks = counter("reconciler_webhook_deliveries", "Webhook deliveries", ["result"])
 
+    def heard(self, event: listeners.PassEvent) -> None:  # noqa: PLR0912 (one case per event)
+        """Record what one pass event says."""
+        match event:
+            case listeners.Triggered(reason):
+                self.triggers.labels(reason).inc()
+            case listeners.PassStarted():
+                self.pass_in_progress.set(1)
+            case listeners.PassFinished(changed, seconds):
+                self.pass_in_progress.set(0)
+                self.passes.labels("completed" if changed else "unchanged").inc()
+                if changed:
+                    self.pass_duration.observe(seconds)
+            case listeners.PassFailed():
+                self.pass_in_progress.set(0)
+                self.passes.labels("failed").inc()
+            case listeners.Observed(observation):
+                self.observed(observation)
+            case listeners.FilesRead(parsed, reused):
+                self.files_parsed.inc(parsed)
+                self.files_reused.inc(reused)
+            case listeners.RunsFinished(runs):
+                self.finished(runs)
+            case listeners.Rows(report):
+                self.counted_rows(report.rows, report.cores)
+            case listeners.ReportPushed(_commit, pushed):
+                self.report_commits.labels("pushed" if pushed else "rejected").inc()
+            case listeners.ReadbackRefreshed():
+                self.readback_rounds.inc()
+            case listeners.SourceFailed():
+                self.pass_in_progress.set(0)
+                self.passes.labels("failed").inc()
+                self.source_errors.inc()
+                self.source_up.set(0)
+                self.ready.set(0)
+            case listeners.SourceAnswered():
+                self.source_up.set(1)
+            case listeners.Readiness(ready):
+                self.ready.set(1 if ready else 0)
+            case listeners.WebhookReceived(accepted):
+                self.webhooks.labels("accepted" if accepted else "refused").inc()
+
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""
         return generate_latest(self.registry)
@@ -95,10 +139,6 @@ class Metrics:
         elif not observation.reachable:
             reason = observation.reason.value if observation.reason else "unreachable"
             self.readback_errors.labels(core, reason).inc()
-
-    def files(self, parsed: int, reused: int) -> None:
-        self.files_parsed.inc(parsed)
-        self.files_reused.inc(reused)
 
     def finished(self, runs: Iterable[Run]) -> None:
         """Requests that ran in a pass: their per-Core outcomes and final states."""
@@ -123,9 +163,6 @@ class Metrics:
         for gauge in (self.core_reachable, self.readback_last_success):
             for core in _cores_in(gauge) - keep:
                 gauge.remove(core)
-
-    def report(self, pushed: bool) -> None:
-        self.report_commits.labels("pushed" if pushed else "rejected").inc()
 
 
 def _cores_in(gauge: Gauge) -> set[str]:

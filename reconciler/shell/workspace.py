@@ -1,0 +1,134 @@
+"""A person's checkout and the Cores it declares: what the commands without a daemon read and do.
+
+`plan`, `status` and `action` work from a folder (a working clone or any checkout), one readback
+of every Core it declares, and what was deployed on them: from the daemon's ledger when a state
+directory is given, else rebuilt from the `metadata` every component this reconciler wrote
+carries. `act` is the command-line Core Action (SPEC §5): it acts on the Cores at once and, with
+a ledger, records the outcome where the daemon's next report shows it.
+
+I/O module (files, Git, Cores, the ledger).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+from reconciler.decide.declared.parse import parse_repository
+from reconciler.decide.model import ActionVerb, DeclaredState
+from reconciler.decide.observed import Observation
+from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
+from reconciler.decide.records import Records, records_from_metadata
+from reconciler.shell import actions
+from reconciler.shell.clock import Clock, utc_now
+from reconciler.shell.config import Config
+from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger.sqlite import SqliteLedger
+from reconciler.shell.repo.files import read_folder
+
+
+def declared(repo: Path) -> DeclaredState:
+    """The declared state of a working folder; raises `DeclarationError` with every problem."""
+    return parse_repository(read_folder(repo))
+
+
+def revision_label(repo: Path) -> tuple[str, str]:
+    """(revision, label): the HEAD commit of the folder's Git repository, if it is one."""
+    try:
+        found = git.Repo(repo, search_parent_directories=True)
+        head = found.head.commit.hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return "working-tree", f"the working tree of {repo}"
+    dirty = " with uncommitted changes" if found.is_dirty(untracked_files=True) else ""
+    return head, f"{head[:12]}{dirty}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A folder's declared state, one readback of its Cores, and what was deployed on them."""
+
+    repo: Path
+    state: DeclaredState
+    observations: dict[str, Observation]
+    records: Records
+
+
+async def snapshot(
+    repo: Path, state: DeclaredState, config: Config, ledger: Path | None
+) -> Snapshot:
+    """Read back every Core `state` declares; deployed state from the daemon's ledger in the
+    state directory `ledger`, else from the components' own metadata."""
+    async with CorePool(config.environ, config.client) as pool:
+        observations = await pool.readback_all(state.cores.values())
+    if ledger is not None:
+        opened = await SqliteLedger.open(ledger)
+        try:
+            records = await opened.records()
+        finally:
+            await opened.close()
+    else:
+        records = records_from_metadata(observations)
+    return Snapshot(repo, state, observations, records)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A Core Action asked for on the command line."""
+
+    verb: ActionVerb
+    pipeline: str
+    cores: tuple[str, ...]
+
+
+async def act(
+    state: DeclaredState,
+    config: Config,
+    action: Action,
+    ledger_dir: Path | None,
+    clock: Clock = utc_now,
+) -> tuple[CoreOutcome, ...]:
+    """Carry out `action` now, judged by one readback; recorded in the daemon's ledger in the
+    state directory `ledger_dir` when one is given."""
+    started = clock()
+    ledger = await SqliteLedger.open(ledger_dir) if ledger_dir is not None else None
+    try:
+        async with CorePool(config.environ, config.client, clock) as pool:
+            observations = await pool.readback_all(state.cores[core] for core in action.cores)
+            records = records_from_metadata(observations)
+            job = actions.ActionJob(
+                action.verb, action.pipeline, records, observations, clock, ledger
+            )
+            outcomes = await actions.act(
+                job, action.cores, lambda name: pool.client(state.cores[name])
+            )
+        if ledger is not None:
+            await ledger.claim(command_line_run(action, outcomes, started, clock()))
+    finally:
+        if ledger is not None:
+            await ledger.close()
+    return outcomes
+
+
+def command_line_run(
+    action: Action, outcomes: tuple[CoreOutcome, ...], started: datetime, ended: datetime
+) -> Run:
+    """The finished run a command-line action leaves in the daemon's ledger."""
+    ok = all(o.outcome is Outcome.DONE for o in outcomes)
+    return Run(
+        id=started.strftime(f"cli-%Y%m%d-%H%M%S-{action.verb.value}-{action.pipeline}")[:63],
+        kind=RunKind.ACTION,
+        state=RequestState.DONE if ok else RequestState.FAILED,
+        commit="cli",
+        author="reconciler action (command line)",
+        requested_at=started,
+        reason=f"{action.verb.value} {action.pipeline}",
+        pipeline=action.pipeline,
+        action=action.verb,
+        target_cores=action.cores,
+        cores=outcomes,
+        started_at=started,
+        finished_at=ended,
+    )

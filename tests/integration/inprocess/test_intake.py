@@ -1,0 +1,98 @@
+"""Request intake (reconciler.shell.intake) against a real Git source and a real ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from reconciler.decide.model import DeclaredState
+from reconciler.decide.outcomes import RequestState, Run
+from reconciler.shell import intake
+from tests.support.inprocess import World
+from tests.support.repos import git
+
+pytestmark = pytest.mark.anyio
+
+
+async def take(world: World) -> tuple[Run, ...]:
+    """Fetch, then take the requests up to the new head."""
+    reconciler = world.reconciler
+    head = await asyncio.to_thread(reconciler.source.fetch)
+    state = await reconciler.state_at(head)
+    assert isinstance(state, DeclaredState)
+    return await intake.take(reconciler.source, reconciler.ledger, reconciler.state_at, head, state)
+
+
+async def test_the_first_take_is_a_baseline(tmp_path: Path) -> None:
+    """Markers already in history when intake first runs are never recorded."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        world.deploy_marker("old")
+        head = world.push("an old marker")
+
+        assert await take(world) == ()
+        assert await world.reconciler.ledger.last_processed() == head
+        assert await world.reconciler.ledger.unfinished() == []
+
+
+async def test_a_new_marker_is_recorded_once(tmp_path: Path) -> None:
+    """A marker pushed after the baseline is claimed once; taking again records nothing."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        world.deploy_marker("first")
+        commit = world.push("deploy")
+
+        [run] = await take(world)
+
+        assert (run.id, run.state, run.commit) == ("first", RequestState.CLAIMED, commit)
+        assert await take(world) == ()
+        assert [r.id for r in await world.reconciler.ledger.unfinished()] == ["first"]
+
+
+async def test_older_deploys_in_one_range_are_superseded(tmp_path: Path) -> None:
+    """Two Deploy Alls pushed together: the newer is claimed, the older superseded, naming it."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        world.deploy_marker("one")
+        git(world.work, "add", "-A")
+        git(world.work, "commit", "-qm", "one")
+        world.deploy_marker("two")
+        world.push("two")
+
+        found = {run.id: run for run in await take(world)}
+
+        assert found["two"].state is RequestState.CLAIMED
+        assert found["one"].state is RequestState.SUPERSEDED
+        assert "two" in (found["one"].note or "")
+
+
+async def test_an_id_used_by_another_commit_is_refused(tmp_path: Path) -> None:
+    """A marker reusing a recorded id is refused under a distinct id, saying which commit has it."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        world.deploy_marker("same")
+        first = world.push("first")
+        await take(world)
+        (world.work / "deploy" / "same.yaml").unlink()
+        world.push("remove the marker")
+        world.deploy_marker("same", "id: same\n")
+        world.push("same id again")
+
+        [run] = await take(world)
+
+        assert run.state is RequestState.REFUSED
+        assert run.id.startswith("same-")
+        assert first[:12] in (run.note or "")
+
+
+async def test_a_trailer_is_a_request(tmp_path: Path) -> None:
+    """A commit message trailer `Deploy-All: reason` is a Deploy All request."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        git(world.work, "commit", "-q", "--allow-empty", "-m", "Roll out\n\nDeploy-All: friday")
+        world.push("nothing else")
+
+        [run] = await take(world)
+
+        assert (run.reason, run.state) == ("friday", RequestState.CLAIMED)
