@@ -10,7 +10,7 @@ HEADER = "apiVersion: reconciler/v1\n"
 def core(index: int) -> str:
     return (
         f"{HEADER}kind: Core\nname: core-{index}\nurl: https://core-{index}.example.net:8999\n"
-        f"token: {{env: CORE_{index}_TOKEN}}\nlabels: {{tier: edge, shard: s{index % 4}}}\n"
+        f"token: {{env: PADAS_TOKEN_CORE_{index}}}\nlabels: {{tier: edge, shard: s{index % 4}}}\n"
     )
 
 

@@ -37,9 +37,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    state = workspace.declared(repository.folder(args))
-    action = Action(ActionVerb(args.verb), args.pipeline, targets(state, args.pipeline, args.core))
     config = environment.build(args)
+    state = workspace.declared(repository.folder(args), config)
+    action = Action(ActionVerb(args.verb), args.pipeline, targets(state, args.pipeline, args.core))
     outcomes = asyncio.run(act(state, config, action, workspace.ledger_dir(args, config)))
     for outcome in outcomes:
         detail = f": {outcome.message}" if outcome.message else ""

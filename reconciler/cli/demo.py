@@ -57,6 +57,7 @@ async def run_demo(world: demo.Demo, example: Path) -> int:
                 listen="127.0.0.1:0",
                 interval=FETCH,
                 readback_interval=READBACK,
+                token_dir=[str(world.tokens)],
             ),
         )
         await service.serve(config, lambda url: print(next_steps(world, url, config), flush=True))
@@ -77,6 +78,7 @@ reconciler demo: three reference Cores, a Git origin and the daemon are running.
 Try it in another terminal; every line after a $ can be pasted as it is.
 
   $ cd {work}
+  $ export RECONCILER_TOKEN_DIRS={tokens}  # Core files may name token files only in here
 
 1. The first report is in Git: every assigned pipeline waits for a Deploy All.
   $ git pull -q && head -n 16 status/README.md
@@ -133,6 +135,7 @@ def next_steps(world: demo.Demo, url: str, config: Config) -> str:
         cores="\n".join(f"  Core {c.name:<10} {c.url}  ({c.folder})" for c in world.cores),
         origin=world.origin,
         work=world.work,
+        tokens=world.tokens,
         url=url,
         every=f"{config.readback_interval:g}",
         status=f"reconciler status --state-dir {world.state}",

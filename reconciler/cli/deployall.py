@@ -16,7 +16,7 @@ from typing import Any
 
 import git
 
-from reconciler.cli import repository
+from reconciler.cli import environment, repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import NAME_PATTERN
 from reconciler.errors import ConfigurationError, DeclarationError
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if path.exists():
         raise ConfigurationError(f"{path} exists already; choose another --id")
     try:
-        parse_repository(read_revision(root, "HEAD"))
+        parse_repository(read_revision(root, "HEAD"), tokens=environment.build(args).tokens)
     except DeclarationError as error:
         print(
             f"the declared state at HEAD is invalid ({len(error.problems)} problem(s)); "

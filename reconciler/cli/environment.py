@@ -17,6 +17,7 @@ from reconciler.shell.config import (
     pick,
     source_of,
     state_dir_of,
+    token_policy,
     webhook_secret,
 )
 from reconciler.shell.repo.source import Identity
@@ -41,6 +42,18 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
         listen=pick(flag.get("listen"), env, "RECONCILER_LISTEN") or DEFAULT_LISTEN,
         log_format=log_format,
         webhook_secret=webhook_secret(env, flag.get("webhook_secret_file")),
+        tokens=token_policy(
+            flag.get("token_env_prefix"),
+            flag.get("token_dir"),
+            env,
+            [
+                p
+                for p in (
+                    pick(flag.get("webhook_secret_file"), env, "RECONCILER_WEBHOOK_SECRET_FILE"),
+                )
+                if p
+            ],
+        ),
         identity=Identity(
             env.get("RECONCILER_BOT_NAME", "reconciler"),
             env.get("RECONCILER_BOT_EMAIL", "reconciler@localhost"),

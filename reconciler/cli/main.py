@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from reconciler import __version__
 from reconciler.cli import action, core, demo, deployall, once, plan, run, status, validate
 from reconciler.cli.workspace import Invalid
-from reconciler.errors import ConfigurationError
+from reconciler.errors import ConfigurationError, ReconcilerError
 
 COMMANDS = (validate, plan, status, once, run, action, deployall, demo, core)
 
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reconciler: {error}", file=sys.stderr)
         return 2
     except Invalid:
+        return 1
+    except ReconcilerError as error:
+        print(f"reconciler: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

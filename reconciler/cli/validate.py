@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from reconciler.cli import repository
+from reconciler.cli import environment, repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     root = repository.folder(args)
     files = read_revision(root, args.revision) if args.revision else read_folder(root)
     try:
-        state = parse_repository(files)
+        state = parse_repository(files, tokens=environment.build(args).tokens)
     except DeclarationError as error:
         for problem in error.problems:
             print(problem)

@@ -21,10 +21,10 @@ class Invalid(Exception):
     """The folder's declared state is invalid; its problems were printed already."""
 
 
-def declared(repo: Path) -> DeclaredState:
+def declared(repo: Path, config: Config) -> DeclaredState:
     """The declared state of a working folder; prints every problem and raises `Invalid`."""
     try:
-        return workspace.declared(repo)
+        return workspace.declared(repo, config.tokens)
     except DeclarationError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -42,7 +42,7 @@ def ledger_dir(args: argparse.Namespace, config: Config) -> Path | None:
 def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
     """Read `--repo` and every Core it declares (see `reconciler.shell.workspace.snapshot`)."""
     repo = repository.folder(args)
-    state = declared(repo)
     config = environment.build(args)
+    state = declared(repo, config)
     taken = asyncio.run(workspace.snapshot(repo, state, config, ledger_dir(args, config)))
     return taken, config

@@ -46,6 +46,9 @@ class Reason(StrEnum):
     CONFLICT = "conflict"
     SERVER_ERROR = "server-error"
     BAD_RESPONSE = "bad-response"
+    AWAITING_DEPLOY = "awaiting-deploy"
+    """Not a failure of the Core: it is new or changed in Git and is not contacted until a
+    Deploy All deploys it (`reconciler.decide.trust`)."""
 
     @property
     def transient(self) -> bool:

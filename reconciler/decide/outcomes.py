@@ -43,6 +43,7 @@ class OutcomeReason(StrEnum):
     CONFLICT = "conflict"
     SERVER_ERROR = "server-error"
     BAD_RESPONSE = "bad-response"
+    AWAITING_DEPLOY = "awaiting-deploy"
 
     SHUTDOWN = "shutdown"
     """The daemon stopped before this was done; the run resumes on the next start."""

@@ -66,6 +66,9 @@ class Records:
     owned: Mapping[str, frozenset[Key]] = field(default_factory=dict)
     """Per Core, every component this reconciler wrote there and has not deleted."""
     errors: Mapping[tuple[str, str, Stage], CellError] = field(default_factory=dict)
+    intents: Mapping[str, frozenset[Key]] = field(default_factory=dict)
+    """Per Core, components a call was about to write or delete when it was recorded: a call
+    whose answer never came (a crash, a cut connection) leaves its intent behind."""
 
     def deployed_pipelines(self, core: str) -> set[str]:
         return {pipeline for (on, pipeline) in self.deployments if on == core}
@@ -85,6 +88,30 @@ def component_metadata(
         "deployed-at": deployed_at.isoformat(),
         "applied": dict(body),
     }
+
+
+def adopted(records: Records, observations: Mapping[str, Observation]) -> Records:
+    """The ledger's records, with what the Cores show this reconciler wrote filled in.
+
+    A crash between a Core's answer and the ledger's record, or an answer lost after the Core
+    applied the change, must not lose ownership: a component a Core holds with this
+    reconciler's `metadata`, or one a recorded intent names, is owned again, and a pipeline the
+    metadata names on a Core where the ledger records no deployment counts as deployed there
+    (from the metadata), so that it is planned for, shown and, when no longer wanted, removed.
+    The ledger's own records always win where both speak.
+    """
+    seen = records_from_metadata(observations)
+    owned = {core: set(keys) for core, keys in records.owned.items()}
+    for core, observation in observations.items():
+        keys = seen.owned.get(core, frozenset())
+        keys |= records.intents.get(core, frozenset()) & set(observation.components)
+        owned.setdefault(core, set()).update(keys)
+    return Records(
+        deployments={**seen.deployments, **records.deployments},
+        owned={core: frozenset(keys) for core, keys in owned.items() if keys},
+        errors=records.errors,
+        intents=records.intents,
+    )
 
 
 def records_from_metadata(observations: Mapping[str, Observation]) -> Records:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.decide.trust import DEFAULT_ENV_PREFIX, DEFAULT_FOLDER, TokenPolicy, prefix_problem
 from reconciler.errors import ConfigurationError
 from reconciler.shell.core.policy import ClientSettings
 from reconciler.shell.repo.source import Identity, local_path, redact
@@ -49,6 +50,8 @@ class Config:
     """Who report commits are from."""
     client: ClientSettings = ClientSettings()
     """Timeouts, retries and concurrency for talking to Cores."""
+    tokens: TokenPolicy = TokenPolicy()
+    """Which variables and folders a Core file may name for its token (never set from Git)."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The environment the process started with, for `{env: VAR}` token references."""
 
@@ -96,6 +99,24 @@ def state_dir_of(flag: str | None, source: str | None, environ: Mapping[str, str
     if chosen:
         return Path(chosen).expanduser().resolve()
     return default_state_dir(source, environ) if source else None
+
+
+def token_policy(
+    prefix: str | None,
+    folders: list[str] | None,
+    environ: Mapping[str, str],
+    reserved: list[str],
+) -> TokenPolicy:
+    """The operator's `--token-env-prefix` and `--token-dir`s (else `RECONCILER_TOKEN_ENV_PREFIX`
+    and `RECONCILER_TOKEN_DIRS`, folders separated by `:`), else the documented defaults."""
+    chosen = pick(prefix, environ, "RECONCILER_TOKEN_ENV_PREFIX") or DEFAULT_ENV_PREFIX
+    problem = prefix_problem(chosen)
+    if problem is not None:
+        raise ConfigurationError(f"--token-env-prefix {chosen!r} {problem}")
+    listed = folders or [f for f in environ.get("RECONCILER_TOKEN_DIRS", "").split(":") if f]
+    resolved = tuple(str(Path(folder).expanduser().resolve()) for folder in listed)
+    own = frozenset(str(Path(path).expanduser().resolve()) for path in reserved)
+    return TokenPolicy(chosen, resolved or (DEFAULT_FOLDER,), own)
 
 
 def webhook_secret(environ: Mapping[str, str], secret_file: str | None) -> str | None:

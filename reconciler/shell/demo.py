@@ -1,6 +1,7 @@
 """The embedded default (SPEC §8): a whole world on this machine, in one folder.
 
     DIR/cores/<name>/       one reference Core each: data/ (registry, logs/, out/), token, core.log
+                            (DIR/cores is the token folder the daemon allows: --token-dir)
     DIR/origin.git          a bare "origin" made from the shipped example repository
     DIR/work                the person's working clone of it
     DIR/state               the daemon's state directory (ledger, its own clone)
@@ -91,6 +92,11 @@ class Demo:
     @property
     def state(self) -> Path:
         return self.folder / "state"
+
+    @property
+    def tokens(self) -> Path:
+        """The one token folder the demo's Core files may name (each Core's token is in it)."""
+        return self.folder / "cores"
 
     def core(self, name: str) -> DemoCore:
         return next(core for core in self.cores if core.name == name)

@@ -1,12 +1,15 @@
 """The deployer: runs a plan on the Cores (SPEC §4) and turns every failure into an outcome.
 
-Cores are worked on in parallel, at most `parallelism` at a time. On one Core the operations run
-in plan order; each success is recorded in the ledger at once (so a run killed half way knows
-what it already did), a component to delete is stopped first, and the first permanent failure
-(the client has already retried transient ones) stops the work on that Core: its remaining
-operations are recorded as skipped. Other Cores go on, unless more than `max_failed_cores` have
-failed: then Cores not yet started are skipped. Deploying never starts anything: new components
-are created stopped by the Core, and an update keeps a running component running.
+Cores are worked on in parallel, at most `parallelism` at a time, each from its own plan as soon
+as that plan is ready (a Core's plan comes from that Core's own readback, so a slow Core holds up
+only itself). On one Core the operations run in plan order; each call's intent is recorded
+before it goes out and its success right after (so a run killed half way, or an answer lost,
+leaves the ledger knowing what it may have done), a component to delete is stopped first, and
+the first permanent failure (the client has already retried transient ones) stops the work on
+that Core: its remaining operations are recorded as skipped. Other Cores go on, unless more
+than `max_failed_cores` have failed: then Cores not yet started are skipped. Deploying never
+starts anything: new components are created stopped by the Core, and an update keeps a running
+component running.
 
 `stop` is checked between operations: a shutdown lets the current Core call finish, records it,
 and leaves the rest to the resumed run. I/O module (Cores, ledger).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,36 +64,48 @@ class _Rollout:
         return self.limit is not None and self.failed > self.limit
 
 
+Planned = Callable[[str], Awaitable[CorePlan]]
+"""Answers one Core's plan, typically after reading that Core back (and that Core alone)."""
+
+
 async def deploy(
-    plans: Sequence[CorePlan], clients: Callable[[str], CoreClient], ledger: Ledger, job: Job
+    cores: Sequence[str],
+    planned: Planned,
+    clients: Callable[[str], CoreClient],
+    ledger: Ledger,
+    job: Job,
 ) -> tuple[CoreOutcome, ...]:
-    """Apply every Core's plan; one outcome per Core, in the order of `plans`."""
+    """Plan and apply every Core on its own; one outcome per Core, in the order of `cores`.
+
+    A Core's work starts as soon as its own plan is ready: a slow Core's readback holds up
+    only that Core.
+    """
     slots = asyncio.Semaphore(job.rollout.parallelism)
     rollout = _Rollout(job.rollout)
     ended = [0]
 
-    async def one(plan: CorePlan) -> CoreOutcome:
+    async def one(core: str) -> CoreOutcome:
         async with slots:
             if rollout.halted or job.stop.is_set():
-                outcome = _skipped(plan, rollout, job)
+                outcome = _skipped(core, rollout, job)
             else:
-                outcome = await deploy_core(plan, clients(plan.core), ledger, job)
+                outcome = await deploy_core(await planned(core), clients(core), ledger, job)
                 rollout.failed += outcome.outcome is Outcome.FAILED
         ended[0] += 1
         if job.progress is not None:
-            job.progress(outcome, ended[0], len(plans))
+            job.progress(outcome, ended[0], len(cores))
         return outcome
 
-    return tuple(await asyncio.gather(*(one(plan) for plan in plans)))
+    return tuple(await asyncio.gather(*(one(core) for core in cores)))
 
 
-def _skipped(plan: CorePlan, rollout: _Rollout, job: Job) -> CoreOutcome:
+def _skipped(core: str, rollout: _Rollout, job: Job) -> CoreOutcome:
     if job.stop.is_set():
         reason, message = OutcomeReason.SHUTDOWN, "the daemon stopped"
     else:
         reason = OutcomeReason.ROLLOUT_STOPPED
         message = f"rollout stopped: more than {rollout.limit} Core(s) failed"
-    return CoreOutcome(plan.core, Outcome.SKIPPED, reason=reason, message=message)
+    return CoreOutcome(core, Outcome.SKIPPED, reason=reason, message=message)
 
 
 async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job) -> CoreOutcome:
@@ -146,7 +161,9 @@ def _outcome(
 
 
 async def apply(op: Operation, client: CoreClient, ledger: Ledger, job: Job) -> None:
-    """One operation on the Core, recorded in the ledger as soon as the Core confirms it."""
+    """One operation on the Core: its intent recorded before the call, and the ownership it
+    leaves as soon as the Core confirms it (`reconciler.decide.records.adopted` reads both)."""
+    await ledger.intend(client.name, op.key, op.op, job.run_id)
     if op.op is OpKind.DELETE:
         await _stop_if_running(op, client)
         await client.delete(op.kind, op.name)

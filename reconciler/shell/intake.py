@@ -20,6 +20,7 @@ from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.signatures import refusal, ssh_lines
+from reconciler.decide.trust import identities
 from reconciler.shell.ledger import Ledger
 from reconciler.shell.repo.source import GitSource
 
@@ -55,8 +56,16 @@ async def take(
 
 
 async def trust(ledger: Ledger, state: DeclaredState) -> None:
-    """The allowed signers in force from now on: those of a baseline or a deployed state."""
+    """The allowed signers and the Cores trusted from now on: a baseline's or a deployed state's."""
     await ledger.set_trusted_signers(state.settings.allowed_signers)
+    await ledger.set_trusted_cores(identities(state.cores.values()))
+
+
+async def trust_first(ledger: Ledger, state: DeclaredState) -> None:
+    """On the very first pass (nothing processed yet) the head is the baseline: trust it now,
+    before anything is read back."""
+    if await ledger.last_processed() is None:
+        await trust(ledger, state)
 
 
 async def checked(source: GitSource, ledger: Ledger, run: Run) -> Run:

@@ -3,13 +3,14 @@
 1. fetch the source and find the head of the tracked branch
 2. read the declared state at the head; if it is invalid keep the last valid one and say why
 3. keep the clients of the Cores this pass may talk to (the judged ones, and those of the
-   requests still to run), close the others, and read back every judged Core
+   requests still to run) and close the others; on the first pass, trust the head's Cores
 4. take the requests in the commits since the last processed one, each recorded before it runs
    (`intake`: the first pass takes the head as its baseline, so markers already in history are
    never executed; unsigned requests are refused when allowed signers are set)
-5. run every unfinished request in order: a run killed half way is resumed here, re-planned
-   against a fresh readback
-6. read back again when anything ran
+5. run every unfinished request in order: a run killed half way is resumed here, each Core
+   re-planned against its own fresh readback, so a slow Core holds up only itself
+6. read back every judged Core that is trusted (declared as in the last deployed state); a new
+   or changed Core is shown as awaiting a Deploy All and is not contacted (`decide.trust`)
 7. compute the rows, from one clock reading and one ledger snapshot
 8. build the report from the same inputs and, when its content changed, commit and push it
 
@@ -32,13 +33,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from reconciler.decide import resolve
 from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.model import Core, DeclaredState
-from reconciler.decide.observed import Observation
+from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
-from reconciler.decide.plan import plan
+from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
+from reconciler.decide.records import adopted
 from reconciler.decide.report import Refusal, ReportInputs, report_of
 from reconciler.decide.rows import Inputs, Row
+from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
+from reconciler.decide.trust import trusted
 from reconciler.shell import actions, deployer, intake
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
@@ -73,6 +78,9 @@ class PassResult:
     pushed: bool
     report: ReportInputs | None = None
     """What the report was built from (None when the pass stopped for a shutdown)."""
+    live: ReportInputs | None = None
+    """The same from the live readback (`/api/status`): it differs from `report` only while a
+    Core's reachability flip has not settled (`decide.settle`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,8 @@ class Reconciler:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     listener: PassListener = field(default_factory=Listeners)
     observations: dict[str, Observation] = field(default_factory=dict)
+    shown: dict[str, Shown] = field(default_factory=dict)
+    """Each Core as the report last showed it (`decide.settle`)."""
     reader: StateReader | None = None
     tip: str | None = None
     """The source's branch as this reconciler last left it: the head judged, or its report."""
@@ -111,9 +121,9 @@ class Reconciler:
         verdict = self.judged = await self.declared(head)
         self.listener.heard(Judged(head, verdict.revision, verdict.refusal))
         state = verdict.state
-        # 3. the clients this pass may use; read back every Core
+        # 3. the clients this pass may use; the first pass trusts its head
         await self.pool.retain([*state.cores.values(), *await self.pending_cores()])
-        await self.readback(state.cores.values())
+        await intake.trust_first(self.ledger, state)
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
         recorded = await intake.take(self.source, self.ledger, self.state_at, head, state)
         if recorded:
@@ -123,9 +133,8 @@ class Reconciler:
         if self.stop.is_set():
             log.info("stopping: the report waits for the next start")
             return PassResult(head, verdict.revision, (), ran, None, False)
-        # 6. read back again when anything ran
-        if ran:
-            await self.readback(state.cores.values())
+        # 6. read back every trusted Core
+        await self.readback(state.cores.values())
         # 7. the rows; 8. the report, committed and pushed when its content changed
         return await self.publish(verdict, ran, head)
 
@@ -149,12 +158,18 @@ class Reconciler:
         A report push rejected because the branch moved leaves `tip` unknown, so that the next
         poll runs a whole pass on the new head.
         """
-        snapshot = await self.ledger.snapshot()
-        inputs = Inputs(
-            verdict.state, snapshot.records, self.observations, self.clock(), self.interval
-        )
+        snapshot, now = await self.ledger.snapshot(), self.clock()
+        records = adopted(snapshot.records, self.observations)
+        period = SETTLE_INTERVALS * self.interval
+        self.shown = settled(self.observations, self.shown, now, period)
+        shown = {core: kept.observation for core, kept in self.shown.items()}
+        inputs = Inputs(verdict.state, records, shown, now, self.interval)
         report = report_of(inputs, verdict.revision, snapshot.recent, verdict.refusal)
-        self.listener.heard(Rows(report))
+        live = report
+        if any(seen is not self.observations[core] for core, seen in shown.items()):
+            live_inputs = replace(inputs, observations=self.observations)
+            live = report_of(live_inputs, verdict.revision, snapshot.recent, verdict.refusal)
+        self.listener.heard(Rows(live))
         report_dir, identity = verdict.state.settings.report_dir, self.config.identity
         commit, pushed = await asyncio.to_thread(
             write_report, self.source, base, report_dir, report, identity
@@ -162,7 +177,9 @@ class Reconciler:
         if commit is not None:
             self.listener.heard(ReportPushed(commit, pushed))
         self.tip = base if commit is None else (commit if pushed else None)
-        return PassResult(verdict.head, verdict.revision, report.rows, ran, commit, pushed, report)
+        return PassResult(
+            verdict.head, verdict.revision, report.rows, ran, commit, pushed, report, live
+        )
 
     @property
     def interval(self) -> timedelta:
@@ -172,7 +189,9 @@ class Reconciler:
         """The declared state at a revision, read incrementally (see `declared`)."""
         if self.reader is None:
             self.reader = StateReader(
-                self.source, counted=lambda *cost: self.listener.heard(FilesRead(*cost))
+                self.source,
+                counted=lambda *cost: self.listener.heard(FilesRead(*cost)),
+                tokens=self.config.tokens,
             )
         return await asyncio.to_thread(self.reader.state_at, revision)
 
@@ -203,13 +222,38 @@ class Reconciler:
                 found += state.cores.values()
         return found
 
-    async def readback(self, cores: Iterable[Core]) -> dict[str, Observation]:
+    async def readback(
+        self, cores: Iterable[Core], approved: bool = False
+    ) -> dict[str, Observation]:
+        """Read back `cores`: the trusted ones only, unless a Deploy All `approved` them all."""
+
         def heard(observation: Observation) -> None:
             self.listener.heard(Observed(observation))
 
-        fresh = await self.pool.readback_all(cores, self.observations, heard)
+        chosen = list(cores)
+        contacted = chosen if approved else trusted(chosen, await self.ledger.trusted_cores())
+        fresh = await self.pool.readback_all(contacted, self.observations, heard)
+        for core in chosen:
+            if core.name not in fresh:
+                fresh[core.name] = self.awaiting(core)
+                heard(fresh[core.name])
         self.observations.update(fresh)
         return fresh
+
+    def awaiting(self, core: Core) -> Observation:
+        """A Core that is not contacted until a Deploy All: what was last seen, flagged so."""
+        seen = self.observations.get(core.name)
+        return Observation(
+            core=core.name,
+            reachable=False,
+            attempted_at=self.clock(),
+            last_seen=seen.last_seen if seen else None,
+            components=seen.components if seen else {},
+            version=seen.version if seen else None,
+            reason=Reason.AWAITING_DEPLOY,
+            message=f"core {core.name} is new or changed (url, token or TLS) and is not "
+            "contacted until a Deploy All deploys it",
+        )
 
     async def run_unfinished(self) -> tuple[Run, ...]:
         done = []
@@ -233,23 +277,28 @@ class Reconciler:
         return await self.act(run, state)
 
     async def deploy(self, run: Run, state: DeclaredState) -> Run:
-        """A Deploy All: plan at the request's commit against a fresh readback, then apply."""
-        resumed = run.state is RequestState.RUNNING
+        """A Deploy All at the request's commit, each Core planned on its own fresh readback.
+
+        A pinned request (`expect_plan`) first reads back and plans every Core, since its digest
+        covers them all, and deploys nothing when the digest differs.
+        """
+        pinned = run.expect_plan is not None and run.state is not RequestState.RUNNING
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
-        observations = await self.readback(state.cores.values())
         await self.forget_undeclared(state)
-        found = plan(state, await self.ledger.records(), observations, run.commit)
-        if run.expect_plan and not resumed and run.expect_plan != found.digest:
-            note = (
-                f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
-                "nothing was deployed"
-            )
-            return await self.end(
-                replace(run, plan_digest=found.digest), RequestState.REFUSED, note
-            )
-        run = replace(run, plan_digest=run.plan_digest or found.digest)
+        plans: dict[str, CorePlan] = {}
+        if pinned:
+            observations = await self.readback(state.cores.values(), approved=True)
+            records = adopted(await self.ledger.records(), observations)
+            found = plan(state, records, observations, run.commit)
+            if run.expect_plan != found.digest:
+                note = (
+                    f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
+                    "nothing was deployed"
+                )
+                refused = replace(run, plan_digest=found.digest)
+                return await self.end(refused, RequestState.REFUSED, note)
+            plans = {core.core: core for core in found.cores}
         await self.ledger.update(run)
-        log.info("deploy %s: %d change(s) on %d Core(s)", run.id, found.changes, len(found.cores))
         job = deployer.Job(
             run.id,
             run.commit,
@@ -258,9 +307,31 @@ class Reconciler:
             self.stop,
             deployer.logged(run.id),
         )
-        outcomes = await deployer.deploy(found.cores, self.client_for(state), self.ledger, job)
+        planned = await self.planner(state, run.commit, plans)
+        outcomes = await deployer.deploy(
+            sorted(state.cores), planned, self.client_for(state), self.ledger, job
+        )
         await intake.trust(self.ledger, state)
-        return await self.conclude(replace(run, cores=outcomes))
+        digest = Plan(run.commit, tuple(plans[core] for core in sorted(plans))).digest
+        return await self.conclude(
+            replace(run, cores=outcomes, plan_digest=run.plan_digest or digest)
+        )
+
+    async def planner(
+        self, state: DeclaredState, revision: str, plans: dict[str, CorePlan]
+    ) -> deployer.Planned:
+        """One Core's plan: the one made already (a pinned run), else from its own readback;
+        every plan made is kept in `plans`."""
+        desired, records = resolve.desired(state), await self.ledger.records()
+
+        async def planned(name: str) -> CorePlan:
+            if name not in plans:
+                seen = (await self.readback([state.cores[name]], approved=True))[name]
+                mine = adopted(records, {name: seen})
+                plans[name] = plan_core(name, desired[name], mine, seen)
+            return plans[name]
+
+        return planned
 
     async def act(self, run: Run, state: DeclaredState) -> Run:
         """A Core Action from a marker, on its target Cores."""
@@ -271,7 +342,7 @@ class Reconciler:
         await self.ledger.update(run)
         targets = [core for core in run.target_cores if core in state.cores]
         observations = await self.readback(state.cores[core] for core in targets)
-        records = await self.ledger.records()
+        records = adopted(await self.ledger.records(), observations)
         job = actions.ActionJob(
             verb, pipeline, records, observations, self.clock, self.ledger, self.stop
         )

@@ -11,6 +11,7 @@ I/O module (files, Git, Cores, the ledger).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,9 @@ from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import ActionVerb, DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
-from reconciler.decide.records import Records, records_from_metadata
+from reconciler.decide.records import Records, adopted, records_from_metadata
+from reconciler.decide.trust import TokenPolicy
+from reconciler.errors import ReconcilerError
 from reconciler.shell import actions
 from reconciler.shell.clock import Clock, utc_now
 from reconciler.shell.config import Config
@@ -30,9 +33,9 @@ from reconciler.shell.ledger.sqlite import SqliteLedger
 from reconciler.shell.repo.files import read_folder
 
 
-def declared(repo: Path) -> DeclaredState:
+def declared(repo: Path, tokens: TokenPolicy) -> DeclaredState:
     """The declared state of a working folder; raises `DeclarationError` with every problem."""
-    return parse_repository(read_folder(repo))
+    return parse_repository(read_folder(repo), tokens=tokens)
 
 
 def revision_label(repo: Path) -> tuple[str, str]:
@@ -66,7 +69,7 @@ async def snapshot(
     if ledger is not None:
         opened = await SqliteLedger.open(ledger)
         try:
-            records = await opened.records()
+            records = adopted(await opened.records(), observations)
         finally:
             await opened.close()
     else:
@@ -105,7 +108,11 @@ async def act(
                 job, action.cores, lambda name: pool.client(state.cores[name])
             )
         if ledger is not None:
-            await ledger.claim(command_line_run(action, outcomes, started, clock()))
+            done = command_line_run(action, outcomes, started, clock())
+            if not await ledger.claim(done):
+                raise ReconcilerError(
+                    f"the action ran but was not recorded: id {done.id} is taken in the ledger"
+                )
     finally:
         if ledger is not None:
             await ledger.close()
@@ -115,10 +122,16 @@ async def act(
 def command_line_run(
     action: Action, outcomes: tuple[CoreOutcome, ...], started: datetime, ended: datetime
 ) -> Run:
-    """The finished run a command-line action leaves in the daemon's ledger."""
+    """The finished run a command-line action leaves in the daemon's ledger.
+
+    Its id is unique per run, not per second: the time to the microsecond and a random part come
+    before the verb and the pipeline, so cutting a long id to the 63 characters of an id never
+    cuts what tells two runs apart.
+    """
     ok = all(o.outcome is Outcome.DONE for o in outcomes)
+    unique = f"{started:%Y%m%d-%H%M%S}{started.microsecond:06d}-{secrets.token_hex(3)}"
     return Run(
-        id=started.strftime(f"cli-%Y%m%d-%H%M%S-{action.verb.value}-{action.pipeline}")[:63],
+        id=f"cli-{unique}-{action.verb.value}-{action.pipeline}"[:63],
         kind=RunKind.ACTION,
         state=RequestState.DONE if ok else RequestState.FAILED,
         commit="cli",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
 import socket
@@ -49,9 +50,10 @@ class Demo:
                 found[max(found)].append(line[4:])
         return found
 
-    def sh(self, command: str) -> str:
+    def sh(self, command: str, exports: tuple[str, ...] = ()) -> str:
+        """One pasted line, in a shell that has had the `export` lines pasted before it."""
         done = subprocess.run(
-            ["bash", "-c", command],
+            ["bash", "-c", "\n".join([*exports, command])],
             cwd=self.folder / "work",
             capture_output=True,
             text=True,
@@ -85,40 +87,43 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 def test_the_demo_walks_through_its_printed_steps_and_stops_on_ctrl_c(demo: Demo) -> None:
     """Assign, Deploy All, start, events, drift: every printed step works; SIGINT ends it."""
     steps = demo.steps()
-    assert steps[0] == [f"cd {demo.folder / 'work'}"]
+    assert steps[0][0] == f"cd {demo.folder / 'work'}"
+    exports = tuple(line for line in steps[0] if line.startswith("export "))
+    assert exports[0].startswith(f"export RECONCILER_TOKEN_DIRS={demo.folder / 'cores'}")
+    sh = functools.partial(demo.sh, exports=exports)
 
     def until(step: int, check: str, what: str) -> None:
         command = steps[step][-1]
-        wait_until(lambda: check in demo.sh(command), 30, 0.2, what)
+        wait_until(lambda: check in sh(command), 30, 0.2, what)
 
     def until_status(step: int, wanted: dict[str, str]) -> None:
         command = steps[step][-1]
 
         def matches() -> bool:
-            found = statuses(demo.sh(command))
+            found = statuses(sh(command))
             return all(found.get(p) == s for p, s in wanted.items())
 
         wait_until(matches, 30, 0.2, f"step {step}: {wanted}")
 
     # 1: the first report, already in Git
-    assert "Pending deployment" in demo.sh(steps[1][0])
+    assert "Pending deployment" in sh(steps[1][0])
     until_status(1, dict.fromkeys(ASSIGNED, "Pending deployment"))
     # 2: assign web-errors to central-1 as well
     for command in steps[2][:-1]:
-        demo.sh(command)
+        sh(command)
     until(2, "central-1: missing", "web-errors assigned to central-1")
     # 3: Deploy All
     for command in steps[3][:-1]:
-        demo.sh(command)
+        sh(command)
     until_status(3, dict.fromkeys(ASSIGNED, "Ready to start"))
     # 4: start web-errors
-    demo.sh(steps[4][0])
+    sh(steps[4][0])
     until_status(4, {"web-errors": "Running"})
     # 5: events flowing
-    demo.sh(steps[5][0])
+    sh(steps[5][0])
     until(5, '"severity":"error"', "the filtered event on edge-eu-1")
     # 6: drift
-    demo.sh(steps[6][0])
+    sh(steps[6][0])
     until_status(6, {"fw-drops": "Drift detected", "web-errors": "Running"})
     # 7: the daemon's report in Git says the same
     until(7, "| fw-drops | **Drift detected** |", "the drift in the report in Git")

@@ -93,7 +93,7 @@ def test_a_tree_sharing_no_file_is_read_in_full(reading: Reading) -> None:
         if path.name != ".git":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     core = "apiVersion: reconciler/v1\nkind: Core\nname: one\nurl: http://127.0.0.1:1\n"
-    state = reading.read(reading.commit("cores/one.yaml", core + "token: {env: T}\n"))
+    state = reading.read(reading.commit("cores/one.yaml", core + "token: {env: PADAS_TOKEN_T}\n"))
     assert isinstance(state, DeclaredState)
     assert list(state.cores) == ["one"]
     assert reading.costs[-1] == (1, 0)

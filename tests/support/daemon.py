@@ -19,6 +19,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,19 @@ SCRIPT = str(Path(sys.executable).parent / "reconciler")
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
 
+TOKEN_DIRS = str(Path(tempfile.gettempdir()).resolve())
+"""Where tests keep Core token files: the token folder their commands allow."""
+
+
 def base_env() -> dict[str, str]:
-    """A small environment: no RECONCILER_* leaking in from the person running the tests."""
+    """A small environment: no RECONCILER_* leaking in from the person running the tests.
+
+    Core token files of tests live in temporary folders, so that is the token folder allowed.
+    """
     keep = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["RECONCILER_TOKEN_DIRS"] = TOKEN_DIRS
     return env
 
 

@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.cores import CoreProcess
+from tests.support.daemon import TOKEN_DIRS
 from tests.support.fixtures import CoreFactory
 from tests.support.repos import CASES, commit_all, git, init_repo
 
 TEMPLATE = CASES / "e2e" / "repo"
 SCRIPT = str(Path(sys.executable).parent / "reconciler")
+TOKEN_ENV = {"RECONCILER_TOKEN_DIRS": TOKEN_DIRS}
 
 
 def core_yaml(core: CoreProcess, labels: dict[str, str] | None = None) -> str:
@@ -123,7 +125,7 @@ class Fleet:
 
     def env(self) -> dict[str, str]:
         keep = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
-        return {k: v for k, v in os.environ.items() if k in keep}
+        return {**{k: v for k, v in os.environ.items() if k in keep}, **TOKEN_ENV}
 
     def once(self) -> subprocess.CompletedProcess[str]:
         return self.reconciler("once", "--repo", str(self.origin), "--state-dir", str(self.state))

@@ -44,21 +44,70 @@ FAST = ClientSettings(
 )
 
 
+class Recording:
+    """An ASGI app in front of another that keeps (method, path, Authorization) of each request."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.seen: list[tuple[str, str, str | None]] = []
+        self.deletes_not_found = False
+        """Answer every DELETE 404 without passing it on, as a broken proxy might."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            authorization = headers.get(b"authorization")
+            self.seen.append(
+                (scope["method"], scope["path"], authorization.decode() if authorization else None)
+            )
+            if self.deletes_not_found and scope["method"] == "DELETE":
+                body = b'{"code": "not_found", "message": "no such component"}'
+                start = {"type": "http.response.start", "status": 404, "headers": []}
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+class Cutting(httpx.AsyncBaseTransport):
+    """The Core's transport, which can lose answers: a request matching `cut` reaches the Core
+    (which applies it) and its answer is lost as a reset connection would lose it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.cut: tuple[str, str] | None = None
+        """(method, path prefix) of the requests whose answers are lost."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.cut and request.method == self.cut[0] and request.url.path.startswith(self.cut[1]):
+            await response.aclose()
+            raise httpx.RemoteProtocolError("peer closed connection", request=request)
+        return response
+
+
 @dataclass
 class AppCore:
-    """One reference Core app, its token in the environment variable `variable`."""
+    """One reference Core app, its token in the environment variable `variable`; `seen` lists
+    the requests it received."""
 
     name: str
     url: str
     variable: str
     token: str
     app: Starlette
+    recording: Recording
+    transport: Cutting
+
+    @property
+    def seen(self) -> list[tuple[str, str, str | None]]:
+        return self.recording.seen
 
     def client(self, admin: bool = False) -> httpx.AsyncClient:
         """An HTTP client on the Core's app, with its (or its admin) bearer token."""
         token = f"admin-{self.token}" if admin else self.token
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40001)),
+            transport=httpx.ASGITransport(app=self.recording, client=("127.0.0.1", 40001)),
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
         )
@@ -99,7 +148,10 @@ def app_core(root: Path, name: str, index: int) -> AppCore:
         admin_token_file=folder / "admin-token",
     )
     url = f"http://{name}.cores.invalid:8999"
-    return AppCore(name, url, f"CORE_TOKEN_{index}", token, prepare(settings))
+    app = prepare(settings)
+    recording = Recording(app)
+    transport = Cutting(httpx.ASGITransport(app=recording, client=("127.0.0.1", 40000)))
+    return AppCore(name, url, f"PADAS_TOKEN_CORE_{index}", token, app, recording, transport)
 
 
 class Heard:
@@ -133,7 +185,7 @@ class World:
         async with AsyncExitStack() as stack:
             for core in cores.values():
                 await stack.enter_async_context(core.app.router.lifespan_context(core.app))
-            by_url = {core.url: core.app for core in cores.values()}
+            by_url = {core.url: core.transport for core in cores.values()}
             pool = await stack.enter_async_context(
                 CorePool(_environ(cores.values()), FAST, utc_now, _transports(by_url))
             )
@@ -210,9 +262,8 @@ def _environ(cores: Iterable[AppCore]) -> dict[str, str]:
     return {core.variable: core.token for core in cores}
 
 
-def _transports(by_url: dict[str, Starlette]) -> Any:
+def _transports(by_url: dict[str, Cutting]) -> Any:
     def transport(core: Core) -> httpx.AsyncBaseTransport | None:
-        app = by_url.get(core.url)
-        return httpx.ASGITransport(app=app, client=("127.0.0.1", 40000)) if app else None
+        return by_url.get(core.url)
 
     return transport

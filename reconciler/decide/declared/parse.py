@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from reconciler.decide.declared import construct, layout, validation
@@ -34,10 +34,12 @@ from reconciler.decide.model import (
     Origin,
     Pipeline,
     Query,
+    SecretRef,
     Settings,
     Stream,
     Task,
 )
+from reconciler.decide.trust import TokenPolicy
 from reconciler.errors import DeclarationError, Problem
 
 _NAME = re.compile(NAME_PATTERN)
@@ -83,10 +85,13 @@ def parse_repository(
     files: Iterable[RepoFile],
     limits: Limits = Limits(),
     parse_one: Callable[[RepoFile], ParsedFile] | None = None,
+    tokens: TokenPolicy = TokenPolicy(),
 ) -> DeclaredState:
     """The declared state of a repository; raises DeclarationError listing every problem.
 
     `parse_one` stands in for `parse_file` with these limits (a cache of earlier results).
+    `tokens` is what the operator allows Core files to name (`reconciler.decide.trust`); token
+    and CA file paths come back resolved as they will be read.
     """
     wanted = (f for f in files if f.refused is not None or layout.is_candidate(f.path))
     candidates = sorted(wanted, key=lambda f: f.path)
@@ -99,7 +104,7 @@ def parse_repository(
     for repo_file in candidates:
         if not layout.is_report(repo_file.path, report_dir):
             _merge(one(repo_file), found)
-    state = _assemble(found)
+    state = _confined(_assemble(found), found, tokens)
     found.problems.extend(validation.cross_check(state, found.located, found.broken))
     if found.problems:
         raise DeclarationError(found.problems)
@@ -235,6 +240,24 @@ def _assemble(found: _Found) -> DeclaredState:
         deploy_markers=markers,
         actions=actions,
     )
+
+
+def _confined(state: DeclaredState, found: _Found, tokens: TokenPolicy) -> DeclaredState:
+    """Every Core's token reference checked against `tokens`; file paths resolved as read."""
+    cores = {}
+    for name, core in state.cores.items():
+        token = core.token
+        if token.file is not None:
+            token = SecretRef(file=tokens.resolve(token.file))
+        problem = (
+            tokens.env_problem(token.env) if token.env else tokens.file_problem(token.file or "")
+        )
+        if problem is not None:
+            document = found.located.get((Kind.CORE, name))
+            line = document.line_at(["token"]) if document else core.origin.line
+            found.problems.append(Problem(core.origin.path, line, f"core {name}: token {problem}"))
+        cores[name] = replace(core, token=token)
+    return replace(state, cores=cores)
 
 
 def _of(found: _Found, kind: Kind, cls: type[_T]) -> list[_T]:

@@ -3,7 +3,7 @@
     readback(previous) -> Observation           never raises: a failure is an unreachable value
     get(kind, name) -> ObservedComponent | None  None when the Core does not hold it
     put(kind, name, body) -> ObservedComponent   creates or replaces
-    delete(kind, name) -> None                   a component already gone counts as deleted
+    delete(kind, name) -> None                   gone already counts, if the listing agrees
     act(kind, name, verb) -> ObservedComponent   start, stop or restart a connector or task
 
 Exceptions. `get`, `put`, `delete` and `act` raise one type for anything the Core, the network or
@@ -102,7 +102,7 @@ class CoreClient:
         attempted_at = self._clock()
         started = time.perf_counter()
         try:
-            async with self._connection.deadline("readback"):
+            async with self._connection.deadline("readback", self._readback_seconds(previous)):
                 version, components = await self._read_everything()
         except CoreCallError as error:
             return self._failed(previous, attempted_at, started, error)
@@ -121,6 +121,13 @@ class CoreClient:
             version=version,
             duration_ms=_elapsed_ms(started),
         )
+
+    def _readback_seconds(self, previous: Observation | None) -> float:
+        """The short deadline while the last readback timed out, else the operation timeout."""
+        timeouts = self._connection.settings.timeouts
+        if previous is not None and previous.reason is Reason.TIMEOUT:
+            return min(timeouts.suspect, timeouts.operation)
+        return timeouts.operation
 
     async def get(self, kind: ComponentKind, name: str) -> ObservedComponent | None:
         """The component as the Core holds it, or None when it holds none by that name."""
@@ -147,7 +154,12 @@ class CoreClient:
         return self._component(kind, name, what, answer)
 
     async def delete(self, kind: ComponentKind, name: str) -> None:
-        """Delete the component; one that is already gone counts as deleted."""
+        """Delete the component; one that is already gone counts as deleted.
+
+        A 404 is believed only when the Core's own listing agrees: a Core (or a proxy before it)
+        that answers 404 to the delete of a component it still lists has not deleted it, and
+        that is a failure.
+        """
         what = f"delete {kind.value}/{name}"
         async with self._connection.deadline(what):
             try:
@@ -155,6 +167,9 @@ class CoreClient:
             except CoreCallError as error:
                 if error.reason is not Reason.NOT_FOUND:
                     raise
+                if any(held.name == name for held in await self._list(kind)):
+                    message = f"core {self.name} answered {what} with 404 but still lists it"
+                    raise CoreCallError(Reason.NOT_FOUND, message, error.status) from None
                 log.debug("core %s: %s: already gone", self.name, what)
 
     async def act(self, kind: ComponentKind, name: str, verb: ActionVerb) -> ObservedComponent:

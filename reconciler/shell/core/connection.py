@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import ssl
+import stat
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -29,7 +32,7 @@ from reconciler.errors import CoreCallError
 from reconciler.shell.clock import Clock
 from reconciler.shell.core import api
 from reconciler.shell.core.policy import AuthGate, ClientSettings
-from reconciler.shell.core.tokens import Secret, TokenSource, TokenUnavailable
+from reconciler.shell.core.tokens import READ_SECONDS, Secret, TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,6 +44,10 @@ class Answer:
 
     status: int
     content: bytes
+
+
+MAX_CA_BYTES = 1 << 20
+"""A CA file larger than this is refused: it cannot be a CA bundle."""
 
 
 class CoreConnection:
@@ -61,6 +68,8 @@ class CoreConnection:
         self._gate = AuthGate(settings.auth, clock)
         self._draw: Callable[[], float] = random.random  # jitter, not security
         self._setup_error: CoreCallError | None = None
+        self._ca_file = core.tls.ca_file if core.tls.verify else None
+        self._ca_loaded = False
         timeouts = settings.timeouts
         self._http = httpx.AsyncClient(
             base_url=core.url,
@@ -97,9 +106,9 @@ class CoreConnection:
             tries += 1
 
     @asynccontextmanager
-    async def deadline(self, what: str) -> AsyncIterator[None]:
-        """Bound one operation, retries included, by the operation timeout."""
-        seconds = self.settings.timeouts.operation
+    async def deadline(self, what: str, seconds: float | None = None) -> AsyncIterator[None]:
+        """Bound one operation, retries included, by `seconds` (default: the operation timeout)."""
+        seconds = self.settings.timeouts.operation if seconds is None else seconds
         try:
             async with asyncio.timeout(seconds):
                 yield
@@ -118,7 +127,10 @@ class CoreConnection:
     async def _attempt(self, method: str, path: str, what: str, content: bytes | None) -> Answer:
         if self._setup_error is not None:
             raise self._setup_error
-        secret, generation = self._secret(), self._token.generation
+        if not self._ca_loaded:
+            await self._load_ca()
+        secret = await self._secret()
+        generation = self._token.generation
         self._check_gate(what, generation)
         headers = {"Authorization": f"Bearer {secret.reveal()}"}
         if content is not None:
@@ -128,7 +140,7 @@ class CoreConnection:
             async with self._http.stream(
                 method, path, content=content, headers=headers
             ) as response:
-                body = await self._read_body(response, what)
+                body = self._token.redact_bytes(await self._read_body(response, what))
         except httpx.HTTPError as error:
             raise self._transport_error(error, what) from error
         elapsed = (time.perf_counter() - started) * 1000
@@ -152,9 +164,9 @@ class CoreConnection:
                 raise self._too_large(what, response.status_code)
         return bytes(content)
 
-    def _secret(self) -> Secret:
+    async def _secret(self) -> Secret:
         try:
-            return self._token.current()
+            return await self._token.current()
         except TokenUnavailable as error:
             message = f"no token for core {self.name}: {error}"
             raise CoreCallError(Reason.TOKEN_UNAVAILABLE, message) from None
@@ -216,16 +228,28 @@ class CoreConnection:
         return CoreCallError(error.reason, f"{error.message} (after {tries} tries)", error.status)
 
     def _verify(self, tls: Tls) -> ssl.SSLContext | bool:
+        """Verification as the Core's file says; a CA file's certificates are loaded before the
+        first request (`_load_ca`), off the event loop, into this context."""
         if not tls.verify:
             return False
         if tls.ca_file is None:
             return True
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # trusts nothing until loaded
+        return self._context
+
+    async def _load_ca(self) -> None:
+        self._ca_loaded = True
+        if self._ca_file is None:
+            return
         try:
-            return ssl.create_default_context(cafile=tls.ca_file)
-        except (OSError, ssl.SSLError) as error:
-            message = f"core {self.name}: CA file {tls.ca_file} cannot be used ({error})"
+            async with asyncio.timeout(READ_SECONDS):
+                cadata = await asyncio.to_thread(_read_ca, Path(self._ca_file))
+            self._context.load_verify_locations(cadata=cadata)
+        except (TimeoutError, OSError, ssl.SSLError, ValueError) as error:
+            cause = "it took too long to read" if isinstance(error, TimeoutError) else str(error)
+            message = f"core {self.name}: CA file {self._ca_file} cannot be used ({cause})"
             self._setup_error = CoreCallError(Reason.TLS, message)
-            return True
+            raise self._setup_error from None
 
 
 def _tls_failure(error: BaseException) -> str | None:
@@ -243,3 +267,15 @@ def _root_cause(error: BaseException) -> str:
         error = inner
     text = str(error) or type(error).__name__
     return " ".join(text.split())[:200]
+
+
+def _read_ca(path: Path) -> str:
+    """A CA bundle's text; only a regular file, opened without blocking, and not too large."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError("it is not a regular file")
+        data = handle.read(MAX_CA_BYTES + 1)
+    if len(data) > MAX_CA_BYTES:
+        raise ValueError(f"it is larger than {MAX_CA_BYTES} bytes")
+    return data.decode("ascii", errors="replace")

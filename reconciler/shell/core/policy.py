@@ -37,6 +37,9 @@ class Timeouts:
     operation: float = 30.0
     """Seconds one client operation (a readback, a put, …) may take, retries included, so one slow
     Core never holds up a pass for longer than this."""
+    suspect: float = 5.0
+    """Seconds a readback may take while the Core's last readback timed out: a Core that hangs
+    costs `operation` once, then this much per readback until it answers again."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,13 @@
 `{"token": "...", "expires_at": "<ISO 8601>"}`; the file is read again when its modification time
 or size changes, so a rotated token is picked up without a restart. A token that is missing,
 empty, expired or not usable in an HTTP header raises `TokenUnavailable`, whose message names the
-variable or file and never the content.
+variable or file and never the content. Which variables and folders a Core file may name at all
+is the operator's `TokenPolicy` (`reconciler.decide.model`), checked when the state is parsed.
+
+A token file is read off the event loop, in a worker thread, and only when it is a regular file:
+it is opened without blocking (a FIFO or a device never holds the read up), at most
+`MAX_TOKEN_FILE_BYTES` are read, and a read that takes longer than `READ_SECONDS` (a hung
+network file system) fails with `TokenUnavailable` while the loop goes on.
 
 The token itself is a `Secret`: its `str` and `repr` are redacted, so logging or formatting one
 by mistake shows nothing. Only the client calls `reveal()`, to build the header.
@@ -15,7 +21,10 @@ I/O module (reads token files).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +35,9 @@ from reconciler.decide.model import SecretRef
 
 MAX_TOKEN_FILE_BYTES: Final = 64 * 1024
 """A token file larger than this is refused rather than read: it cannot be a token file."""
+
+READ_SECONDS: Final = 2.0
+"""How long reading a token file may take before the call fails (the read goes on in its thread)."""
 
 _HEADER_SAFE: Final = frozenset(chr(code) for code in range(0x21, 0x7F))
 
@@ -85,9 +97,9 @@ class TokenSource:
         """Grows each time the token read differs from the one before (a rotation)."""
         return self._generation
 
-    def current(self) -> Secret:
+    async def current(self) -> Secret:
         """The token to send; raises TokenUnavailable when there is none to send."""
-        secret = self._from_env() if self.ref.env is not None else self._from_file()
+        secret = self._from_env() if self.ref.env is not None else await self._from_file()
         if secret != self._last:
             self._last = secret
             self._generation += 1
@@ -95,9 +107,23 @@ class TokenSource:
 
     def redact(self, text: str) -> str:
         """`text` with the last token read blotted out: for any text a Core's answer went into."""
+        for form in self._forms():
+            text = text.replace(form, "***")
+        return text
+
+    def redact_bytes(self, content: bytes) -> bytes:
+        """A Core's raw answer with the token blotted out, before anything reads or clips it."""
+        for form in self._forms():
+            content = content.replace(form.encode(), b"***")
+        return content
+
+    def _forms(self) -> tuple[str, ...]:
+        """The token as it may appear: as sent, and as JSON strings escape it."""
         if self._last is None:
-            return text
-        return text.replace(self._last.reveal(), "***")
+            return ()
+        token = self._last.reveal()
+        escaped = json.dumps(token)[1:-1]
+        return tuple(dict.fromkeys((token, escaped, escaped.replace("/", "\\/"))))
 
     def _from_env(self) -> Secret:
         variable = self.ref.env
@@ -106,12 +132,15 @@ class TokenSource:
             raise TokenUnavailable(f"environment variable {variable} is not set")
         return _checked(value.strip(), f"environment variable {variable}")
 
-    def _from_file(self) -> Secret:
+    async def _from_file(self) -> Secret:
         path = Path(self.ref.file or "")
         try:
-            stamp = _stamp(path)
-            if self._cached is None or self._cached.stamp != stamp:
-                self._cached = _read_file(path, stamp)
+            async with asyncio.timeout(READ_SECONDS):
+                self._cached = await asyncio.to_thread(_fresh, path, self._cached)
+        except TimeoutError:
+            raise TokenUnavailable(
+                f"token file {path} took longer than {READ_SECONDS:g} s to read"
+            ) from None
         except OSError as error:
             raise TokenUnavailable(
                 f"token file {path} cannot be read ({error.strerror or type(error).__name__})"
@@ -122,15 +151,24 @@ class TokenSource:
         return self._cached.secret
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _fresh(path: Path, cached: _FileToken | None) -> _FileToken:
+    """The file's token: the cached one while the file is unchanged, else read anew."""
     status = path.stat()
-    return status.st_mtime_ns, status.st_size
+    if not stat.S_ISREG(status.st_mode):
+        raise TokenUnavailable(f"token file {path} is not a regular file")
+    stamp = (status.st_mtime_ns, status.st_size)
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    return _read_file(path, stamp)
 
 
 def _read_file(path: Path, stamp: tuple[int, int]) -> _FileToken:
     if stamp[1] > MAX_TOKEN_FILE_BYTES:
         raise TokenUnavailable(f"token file {path} is larger than {MAX_TOKEN_FILE_BYTES} bytes")
-    with path.open("rb") as handle:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise TokenUnavailable(f"token file {path} is not a regular file")
         raw = handle.read(MAX_TOKEN_FILE_BYTES + 1)
     try:
         text = raw.decode("utf-8").strip()

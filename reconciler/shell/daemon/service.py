@@ -285,8 +285,8 @@ class Daemon:
 
     def _published(self, result: PassResult) -> bool:
         """Take in a pass's or refresh's report; False when the source refuses the push."""
-        if result.report is not None:
-            self.latest = pipelines_document(result.report)
+        if result.live is not None:
+            self.latest = pipelines_document(result.live)
         try:
             if self.rejections.again(result.report_commit, result.pushed):
                 self.wakeup.fire("retry")

@@ -23,13 +23,14 @@ A boundary of the shell: it imports neither the Core client nor the repository p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from reconciler.decide.components import Key
+from reconciler.decide.components import Key, OpKind
 from reconciler.decide.outcomes import Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
+from reconciler.decide.trust import CoreIdentity
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,13 @@ class Ledger(Protocol):
     async def set_trusted_signers(self, signers: Sequence[str]) -> None:
         """The allowed signers in force from now on (those of a baseline or a deployed state)."""
 
+    async def trusted_cores(self) -> dict[str, CoreIdentity]:
+        """The Cores that may be contacted with their tokens, by name (those of the baseline or
+        the last deployed state; see `reconciler.decide.trust`)."""
+
+    async def set_trusted_cores(self, cores: Mapping[str, CoreIdentity]) -> None:
+        """The Cores trusted from now on."""
+
     # what is on the Cores ------------------------------------------------------------------
 
     async def records(self) -> Records:
@@ -71,17 +79,21 @@ class Ledger(Protocol):
     async def snapshot(self, recent: int = 20) -> Snapshot:
         """The records and the `recent` newest runs, from one read."""
 
+    async def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
+        """A call to write (`create`, `update`) or `delete` the component `key` on `core` is
+        about to go out: recorded first, so that a crash before its answer loses nothing."""
+
     async def own(self, core: str, key: Key) -> None:
-        """This reconciler wrote the component `key` on `core`."""
+        """This reconciler wrote the component `key` on `core` (its intent is done)."""
 
     async def disown(self, core: str, key: Key) -> None:
-        """This reconciler deleted the component `key` on `core`."""
+        """This reconciler deleted the component `key` on `core` (its intent is done)."""
 
     async def record_core(
         self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]
     ) -> None:
-        """After a Core's plan is applied: its deployments now, the pipelines gone from it, and
-        its deploy errors cleared for both."""
+        """After a Core's plan is applied: its deployments now (every component of them owned),
+        the pipelines gone from it, and its deploy errors cleared for both."""
 
     async def forget_core(self, core: str) -> None:
         """Drop everything about a Core that is no longer declared (the Core is not touched)."""
@@ -108,6 +120,9 @@ class Ledger(Protocol):
 
     async def recent(self, limit: int = 20) -> list[Run]:
         """The newest `limit` runs, newest first."""
+
+    async def integrity(self) -> list[str]:
+        """Problems with what is stored (none: the ledger is sound), one sentence each."""
 
     async def close(self) -> None:
         """Release the backend's connections; the ledger is not used after this."""

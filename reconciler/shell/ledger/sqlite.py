@@ -16,7 +16,7 @@ import asyncio
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from reconciler.decide import runcodec
-from reconciler.decide.components import ComponentSpec, Key
+from reconciler.decide.components import ComponentSpec, Key, OpKind
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
+from reconciler.decide.trust import CoreIdentity
 from reconciler.shell.ledger import Snapshot
 
 FILE_NAME = "ledger.sqlite3"
@@ -41,6 +42,9 @@ CREATE TABLE IF NOT EXISTS deployments (
 CREATE TABLE IF NOT EXISTS cell_errors (
     core TEXT NOT NULL, pipeline TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL,
     message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (core, pipeline, stage));
+CREATE TABLE IF NOT EXISTS intents (
+    core TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, op TEXT NOT NULL,
+    run_id TEXT NOT NULL, PRIMARY KEY (core, kind, name));
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, commit_sha TEXT NOT NULL,
     requested_at TEXT NOT NULL, document TEXT NOT NULL);
@@ -48,6 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
 _LAST_PROCESSED = "last_processed_commit"
 _LAST_VALID = "last_valid_commit"
 _TRUSTED_SIGNERS = "trusted_signers"
+_TRUSTED_CORES = "trusted_cores"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -131,6 +136,17 @@ class SqliteLedger:
     def set_trusted_signers(self, signers: Sequence[str]) -> None:
         self._put(_TRUSTED_SIGNERS, json.dumps(list(signers)))
 
+    @_on_worker
+    def trusted_cores(self) -> dict[str, CoreIdentity]:
+        stored = self._get(_TRUSTED_CORES)
+        found = json.loads(stored) if stored else {}
+        return {name: CoreIdentity.from_json(value) for name, value in found.items()}
+
+    @_on_worker
+    def set_trusted_cores(self, cores: Mapping[str, CoreIdentity]) -> None:
+        document = {name: identity.to_json() for name, identity in sorted(cores.items())}
+        self._put(_TRUSTED_CORES, json.dumps(document, sort_keys=True))
+
     def _get(self, key: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(found[0]) if found else None
@@ -165,16 +181,29 @@ class SqliteLedger:
             (e.core, e.pipeline, e.stage): e
             for e in map(_cell_error, self._db.execute("SELECT * FROM cell_errors"))
         }
+        intents: dict[str, set[Key]] = {}
+        for core, kind, name in self._db.execute("SELECT core, kind, name FROM intents"):
+            intents.setdefault(core, set()).add((ComponentKind(kind), name))
         return Records(
             deployments=deployments,
             owned={core: frozenset(keys) for core, keys in owned.items()},
             errors=errors,
+            intents={core: frozenset(keys) for core, keys in intents.items()},
         )
+
+    @_on_worker
+    def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO intents VALUES (?, ?, ?, ?, ?)",
+                (core, key[0].value, key[1], op.value, run_id),
+            )
 
     @_on_worker
     def own(self, core: str, key: Key) -> None:
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO owned VALUES (?, ?, ?)", (core, key[0].value, key[1]))
+            _done(db, core, key)
 
     @_on_worker
     def disown(self, core: str, key: Key) -> None:
@@ -183,6 +212,7 @@ class SqliteLedger:
                 "DELETE FROM owned WHERE core = ? AND kind = ? AND name = ?",
                 (core, key[0].value, key[1]),
             )
+            _done(db, core, key)
 
     @_on_worker
     def record_core(
@@ -194,6 +224,11 @@ class SqliteLedger:
                     "DELETE FROM deployments WHERE core = ? AND pipeline = ?", (core, pipeline)
                 )
             for d in deployments:
+                for spec in d.components:
+                    db.execute(
+                        "INSERT OR IGNORE INTO owned VALUES (?, ?, ?)",
+                        (core, spec.kind.value, spec.name),
+                    )
                 db.execute(
                     "INSERT OR REPLACE INTO deployments VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -214,7 +249,7 @@ class SqliteLedger:
     @_on_worker
     def forget_core(self, core: str) -> None:
         with self._write() as db:
-            for table in ("owned", "deployments", "cell_errors"):
+            for table in ("owned", "deployments", "cell_errors", "intents"):
                 db.execute(f"DELETE FROM {table} WHERE core = ?", (core,))  # noqa: S608
 
     @_on_worker
@@ -283,11 +318,46 @@ class SqliteLedger:
     def recent(self, limit: int = 20) -> list[Run]:
         return self._recent(limit)
 
+    @_on_worker
+    def integrity(self) -> list[str]:
+        problems = [
+            f"sqlite: {row[0]}"
+            for row in self._db.execute("PRAGMA integrity_check")
+            if row[0] != "ok"
+        ]
+        for run_id, state, document in self._db.execute("SELECT id, state, document FROM runs"):
+            problems += _run_problems(run_id, state, document)
+        try:
+            self._records()
+        except (ValueError, KeyError, TypeError) as error:
+            problems.append(f"records cannot be read: {type(error).__name__}: {error}")
+        return problems
+
     def _recent(self, limit: int) -> list[Run]:
         rows = self._db.execute(
             "SELECT document FROM runs ORDER BY requested_at DESC, id DESC LIMIT ?", (limit,)
         )
         return [runcodec.loads(row[0]) for row in rows]
+
+
+def _run_problems(run_id: str, state: str, document: str) -> list[str]:
+    try:
+        run = runcodec.loads(document)
+    except (ValueError, KeyError, TypeError) as error:
+        return [f"run {run_id}: its record cannot be read ({type(error).__name__})"]
+    problems = []
+    if run.id != run_id or run.state.value != state:
+        problems.append(f"run {run_id}: its record says {run.id} {run.state.value}, not {state}")
+    ran = run.state in (RequestState.DONE, RequestState.FAILED)
+    if (not run.state.finished and run.finished_at) or (ran and run.finished_at is None):
+        problems.append(f"run {run_id}: {run.state.value} but finished_at is {run.finished_at}")
+    return problems
+
+
+def _done(db: sqlite3.Connection, core: str, key: Key) -> None:
+    db.execute(
+        "DELETE FROM intents WHERE core = ? AND kind = ? AND name = ?", (core, key[0].value, key[1])
+    )
 
 
 def _spec_json(spec: ComponentSpec) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from reconciler.decide.declared.parse import (
     parse_repository,
 )
 from reconciler.decide.model import DeclaredState
+from reconciler.decide.trust import TokenPolicy
 from reconciler.errors import DeclarationError
 from reconciler.shell.repo.source import GitSource
 
@@ -55,11 +56,16 @@ class StateReader:
     """Declared states by revision; `counted(parsed, reused)` hears what each read cost."""
 
     def __init__(
-        self, source: GitSource, limits: Limits = Limits(), counted: Counter | None = None
+        self,
+        source: GitSource,
+        limits: Limits = Limits(),
+        counted: Counter | None = None,
+        tokens: TokenPolicy = TokenPolicy(),
     ) -> None:
         self.source = source
         self.limits = limits
         self.counted = counted
+        self.tokens = tokens
         self._states: dict[str, StateAt] = {}
         self._last: _Read | None = None
 
@@ -97,7 +103,7 @@ class StateReader:
 
         state: StateAt
         try:
-            state = parse_repository(files, self.limits, parse_one)
+            state = parse_repository(files, self.limits, parse_one, self.tokens)
         except DeclarationError as error:
             state = error
         self._last = _Read(revision, state, {f.path: f for f in files}, parsed)

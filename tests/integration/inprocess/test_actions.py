@@ -29,7 +29,7 @@ async def act(
     world: World, verb: ActionVerb, pipeline: str, state: DeclaredState | None = None
 ) -> CoreOutcome:
     """One action on edge-1, judged against a fresh readback and the ledger's records."""
-    state = state or workspace.declared(world.work)
+    state = state or workspace.declared(world.work, world.reconciler.config.tokens)
     reconciler = world.reconciler
     observations = await reconciler.readback(state.cores.values())
     records = await reconciler.ledger.records()

@@ -9,9 +9,9 @@ import pytest
 
 from reconciler.decide.model import ActionVerb, ComponentKind, DeclaredState, Rollout
 from reconciler.decide.outcomes import CoreOutcome, Outcome, OutcomeReason
-from reconciler.decide.plan import plan
+from reconciler.decide.plan import CorePlan, plan
 from reconciler.decide.records import Stage
-from reconciler.shell import deployer, workspace
+from reconciler.shell import deployer, intake, workspace
 from reconciler.shell.clock import utc_now
 from tests.support.inprocess import World
 
@@ -22,16 +22,22 @@ async def deploy(
     world: World, rollout: Rollout | None = None, stop: asyncio.Event | None = None
 ) -> tuple[DeclaredState, tuple[CoreOutcome, ...]]:
     """Plan the clone's declared state against a fresh readback and deploy it."""
-    state = workspace.declared(world.work)
+    state = workspace.declared(world.work, world.reconciler.config.tokens)
     reconciler = world.reconciler
-    observations = await reconciler.readback(state.cores.values())
+    observations = await reconciler.readback(state.cores.values(), approved=True)
     found = plan(state, await reconciler.ledger.records(), observations, "rev-1")
     job = deployer.Job(
         "run-1", "rev-1", rollout or state.settings.rollout, utc_now, stop or asyncio.Event()
     )
+    plans = {core.core: core for core in found.cores}
+
+    async def planned(core: str) -> CorePlan:
+        return plans[core]
+
     outcomes = await deployer.deploy(
-        found.cores, reconciler.client_for(state), reconciler.ledger, job
+        list(plans), planned, reconciler.client_for(state), reconciler.ledger, job
     )
+    await intake.trust(reconciler.ledger, state)  # as a pass does after a Deploy All
     return state, outcomes
 
 

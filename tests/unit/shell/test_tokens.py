@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from reconciler.shell.core.tokens import MAX_TOKEN_FILE_BYTES, Secret, TokenSour
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 SECRET = "s3cr3t-value-xyz"  # noqa: S105 (a test token)
+pytestmark = pytest.mark.anyio
 
 
 def from_file(tmp_path: Path, content: str | bytes) -> TokenSource:
@@ -35,9 +37,9 @@ def from_file(tmp_path: Path, content: str | bytes) -> TokenSource:
     ],
     ids=["plain", "padded", "json", "json-expiring", "json-naive-expiry"],
 )
-def test_token_file_forms(tmp_path: Path, content: str) -> None:
+async def test_token_file_forms(tmp_path: Path, content: str) -> None:
     """Plain text and PADAS's JSON form both give the token."""
-    assert from_file(tmp_path, content).current().reveal() == SECRET
+    assert (await from_file(tmp_path, content).current()).reveal() == SECRET
 
 
 @pytest.mark.parametrize(
@@ -57,12 +59,12 @@ def test_token_file_forms(tmp_path: Path, content: str) -> None:
     ids=["empty", "space", "header-injection", "non-ascii", "not-utf8", "bad-json",
          "no-token-field", "bad-expiry", "expired", "huge"],
 )  # fmt: skip
-def test_unusable_token_files_are_refused_without_quoting(
+async def test_unusable_token_files_are_refused_without_quoting(
     tmp_path: Path, content: str | bytes, expected: str
 ) -> None:
     """Each refusal names the file and the problem, never the content, and chains nothing."""
     with pytest.raises(TokenUnavailable) as raised:
-        from_file(tmp_path, content).current()
+        await from_file(tmp_path, content).current()
     message = str(raised.value)
     assert message.startswith(f"token file {tmp_path / 'token'}") or "expired" in message
     assert expected in message
@@ -71,20 +73,20 @@ def test_unusable_token_files_are_refused_without_quoting(
     assert raised.value.__suppress_context__ or raised.value.__context__ is None
 
 
-def test_an_empty_variable_is_refused() -> None:
+async def test_an_empty_variable_is_refused() -> None:
     """A variable that is set but blank is as good as unset."""
     with pytest.raises(TokenUnavailable, match="environment variable T is empty"):
-        TokenSource(SecretRef(env="T"), {"T": "  "}, lambda: NOW).current()
+        await TokenSource(SecretRef(env="T"), {"T": "  "}, lambda: NOW).current()
 
 
-def test_the_generation_grows_only_when_the_token_changes(tmp_path: Path) -> None:
+async def test_the_generation_grows_only_when_the_token_changes(tmp_path: Path) -> None:
     """Re-reading the same token is not a rotation; a new one is."""
     source = from_file(tmp_path, SECRET)
-    source.current()
-    source.current()
+    await source.current()
+    await source.current()
     first = source.generation
     (tmp_path / "token").write_text(SECRET + "-rotated", encoding="utf-8")
-    source.current()
+    await source.current()
     assert source.generation == first + 1
 
 
@@ -95,8 +97,32 @@ def test_a_secret_never_shows_itself() -> None:
     assert all(SECRET not in text for text in shown)
 
 
-def test_redact_blots_out_the_last_token_read() -> None:
+async def test_redact_blots_out_the_last_token_read() -> None:
     """Text that somehow carries the token comes out with it blotted out."""
     source = TokenSource(SecretRef(env="T"), {"T": SECRET}, lambda: NOW)
-    source.current()
+    await source.current()
     assert source.redact(f"said Bearer {SECRET}.") == "said Bearer ***."
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+async def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
+    """A FIFO, a folder or a device is refused at once, and the read never blocks the loop."""
+    path = tmp_path / "token"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = Path("/dev/zero")
+    source = TokenSource(SecretRef(file=str(path)), {}, lambda: NOW)
+    with pytest.raises(TokenUnavailable, match="is not a regular file"):
+        await source.current()
+
+
+async def test_redaction_covers_the_json_escaped_token() -> None:
+    """A Core echoing the token inside JSON (escaped) is blotted out before anything reads it."""
+    token = 'ab"c/d\\e-0123456789'  # noqa: S105 (a test token)
+    source = TokenSource(SecretRef(env="T"), {"T": token}, lambda: NOW)
+    await source.current()
+    raw = json.dumps({"message": f"bad header Bearer {token}"}).encode()
+    assert json.loads(source.redact_bytes(raw))["message"] == "bad header Bearer ***"
