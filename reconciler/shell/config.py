@@ -23,6 +23,7 @@ DEFAULT_LISTEN = "127.0.0.1:9400"
 _LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^\s:\[\]]*)):(?P<port>\d{1,5})$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 (addresses mapped, not bound)
 _SECRET_FILE_VARIABLE = "RECONCILER_WEBHOOK_SECRET_FILE"  # noqa: S105 (a variable's name)
 _SECRET_VARIABLE = "RECONCILER_WEBHOOK_SECRET"  # noqa: S105 (a variable's name)
 
@@ -72,6 +73,17 @@ def listen_address(value: str) -> tuple[str, int]:
             f"--listen {value!r} must be HOST:PORT, such as 127.0.0.1:9400 or [::1]:9400"
         )
     return match.group("v6") or match.group("host") or "0.0.0.0", port  # noqa: S104
+
+
+def local_url(listen: str) -> str:
+    """The URL a process on the same host uses for a daemon listening on `listen` (HOST:PORT).
+
+    A wildcard host (`0.0.0.0`, `::`, none) is reached on loopback. The container's HEALTHCHECK
+    calls this with `RECONCILER_LISTEN`, so it probes wherever the daemon was told to listen.
+    """
+    host, port = listen_address(listen)
+    host = _WILDCARDS.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def pick(flag: str | None, environ: Mapping[str, str], variable: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Settings read from flags and the environment: the webhook secret."""
+"""Settings read from flags and the environment: the webhook secret, the local probe URL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ConfigurationError
-from reconciler.shell.config import webhook_secret
+from reconciler.shell.config import local_url, webhook_secret
 
 VARIABLE = "RECONCILER_WEBHOOK_SECRET"
 FILE_VARIABLE = "RECONCILER_WEBHOOK_SECRET_FILE"
@@ -68,3 +68,19 @@ def test_an_unreadable_secret_file_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     with pytest.raises(ConfigurationError, match="No such file"):
         webhook_secret({}, str(missing))
+
+
+@pytest.mark.parametrize(
+    ("listen", "url"),
+    [
+        ("127.0.0.1:9400", "http://127.0.0.1:9400"),
+        ("0.0.0.0:8080", "http://127.0.0.1:8080"),
+        (":8080", "http://127.0.0.1:8080"),
+        ("[::]:9400", "http://[::1]:9400"),
+        ("[fd00::5]:9400", "http://[fd00::5]:9400"),
+        ("reconciler.internal:80", "http://reconciler.internal:80"),
+    ],
+)
+def test_the_local_url_of_a_listen_address(listen: str, url: str) -> None:
+    """A wildcard host is reached on loopback; any other host as it is."""
+    assert local_url(listen) == url
