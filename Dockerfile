@@ -16,8 +16,9 @@ COPY schemas ./schemas
 COPY example-repo ./example-repo
 RUN pip install --no-cache-dir . && rm -rf /opt/reconciler
 
+# the state directory is the daemon's alone (it corrects the mode itself on every start too)
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin reconciler \
-    && mkdir -p /var/lib/reconciler \
+    && mkdir -p -m 0700 /var/lib/reconciler \
     && chown reconciler:reconciler /var/lib/reconciler
 USER reconciler
 WORKDIR /home/reconciler
@@ -30,8 +31,11 @@ ENV RECONCILER_LISTEN=0.0.0.0:9400 \
 VOLUME ["/var/lib/reconciler"]
 EXPOSE 9400
 
+# The probe asks /healthz wherever RECONCILER_LISTEN says the daemon listens (a wildcard host
+# on loopback), with the daemon's own parser: choose the address with RECONCILER_LISTEN, not
+# --listen, and the healthcheck follows it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9400/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; from reconciler.shell.config import DEFAULT_LISTEN, local_url; urllib.request.urlopen(local_url(os.environ.get('RECONCILER_LISTEN') or DEFAULT_LISTEN) + '/healthz', timeout=4)"]
 
 ENTRYPOINT ["reconciler"]
 CMD ["run", "--help"]

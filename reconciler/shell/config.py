@@ -24,6 +24,9 @@ DEFAULT_LISTEN = "127.0.0.1:9400"
 _LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^\s:\[\]]*)):(?P<port>\d{1,5})$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 (addresses mapped, not bound)
+_SECRET_FILE_VARIABLE = "RECONCILER_WEBHOOK_SECRET_FILE"  # noqa: S105 (a variable's name)
+_SECRET_VARIABLE = "RECONCILER_WEBHOOK_SECRET"  # noqa: S105 (a variable's name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,17 @@ def listen_address(value: str) -> tuple[str, int]:
     return match.group("v6") or match.group("host") or "0.0.0.0", port  # noqa: S104
 
 
+def local_url(listen: str) -> str:
+    """The URL a process on the same host uses for a daemon listening on `listen` (HOST:PORT).
+
+    A wildcard host (`0.0.0.0`, `::`, none) is reached on loopback. The container's HEALTHCHECK
+    calls this with `RECONCILER_LISTEN`, so it probes wherever the daemon was told to listen.
+    """
+    host, port = listen_address(listen)
+    host = _WILDCARDS.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def pick(flag: str | None, environ: Mapping[str, str], variable: str) -> str | None:
     """A flag's value, else the environment variable's."""
     return flag if flag is not None else environ.get(variable)
@@ -120,13 +134,38 @@ def token_policy(
 
 
 def webhook_secret(environ: Mapping[str, str], secret_file: str | None) -> str | None:
-    """The webhook secret from `--webhook-secret-file`, else `RECONCILER_WEBHOOK_SECRET`."""
-    path = pick(secret_file, environ, "RECONCILER_WEBHOOK_SECRET_FILE")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise ConfigurationError(
-                f"webhook secret file {path} cannot be read: {error.strerror}"
-            ) from error
-    return environ.get("RECONCILER_WEBHOOK_SECRET") or None
+    """The webhook secret from `--webhook-secret-file`, else `RECONCILER_WEBHOOK_SECRET`.
+
+    The file may also be named by `RECONCILER_WEBHOOK_SECRET_FILE`. Whitespace around the secret
+    (a file's final newline) is not part of it. None of them given turns the webhook off; one
+    given but empty or blank is a mistake, never an empty HMAC key, so it stops the start and
+    names where it came from (the file and how it was named, or the variable).
+    """
+    named = "--webhook-secret-file" if secret_file is not None else _SECRET_FILE_VARIABLE
+    path = pick(secret_file, environ, _SECRET_FILE_VARIABLE)
+    if path is not None:
+        return _nonblank(_read_secret_file(path, named), f"webhook secret file {path} ({named})")
+    if _SECRET_VARIABLE in environ:
+        return _nonblank(environ[_SECRET_VARIABLE], _SECRET_VARIABLE)
+    return None
+
+
+def _read_secret_file(path: str, named: str) -> str:
+    if not path.strip():
+        raise ConfigurationError(f"{named} is empty: give the path of the webhook secret file")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise ConfigurationError(
+            f"webhook secret file {path} ({named}) cannot be read: {reason}"
+        ) from error
+
+
+def _nonblank(secret: str, origin: str) -> str:
+    if not secret.strip():
+        raise ConfigurationError(
+            f"{origin} is empty: it must hold the webhook's shared secret (leave it out to turn"
+            " the webhook off)"
+        )
+    return secret.strip()

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.cores import free_port
+from tests.support.daemon import DaemonProcess, base_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = str(Path(sys.executable).parent / "reconciler")
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE", re.IGNORECASE)
@@ -67,14 +70,66 @@ def test_entrypoint_and_default_command() -> None:
     assert "--repo" in done.stdout
 
 
-def test_healthcheck_asks_healthz_where_the_daemon_listens() -> None:
-    """HEALTHCHECK requests /healthz on the port the image's RECONCILER_LISTEN and EXPOSE name."""
+def healthcheck_command() -> list[str]:
+    """The HEALTHCHECK's CMD in exec form, `python` being this interpreter."""
+    [healthcheck] = values("HEALTHCHECK")
+    _options, _, command = healthcheck.partition(" CMD ")
+    program, *arguments = json.loads(command)
+    assert program == "python"
+    return [sys.executable, *arguments]
+
+
+def image_listen() -> str:
+    found = re.search(r"RECONCILER_LISTEN=(\S+)", " ".join(values("ENV")))
+    assert found is not None
+    return found.group(1)
+
+
+class ListeningByEnvironment(DaemonProcess):
+    """A daemon told where to listen by `RECONCILER_LISTEN` alone, as the image tells it."""
+
+    def command(self) -> list[str]:
+        return [SCRIPT, "run", "--repo", self.source, "--state-dir", str(self.state)]
+
+
+def test_healthcheck_asks_healthz_where_reconciler_listen_says() -> None:
+    """HEALTHCHECK reads RECONCILER_LISTEN, whose port in the image is the one EXPOSE names."""
     [healthcheck] = values("HEALTHCHECK")
     [exposed] = values("EXPOSE")
-    listen = re.search(r"RECONCILER_LISTEN=\S+:(\d+)", " ".join(values("ENV")))
-    assert listen is not None
-    assert exposed == listen.group(1)
-    assert f"127.0.0.1:{exposed}/healthz" in healthcheck
+    assert image_listen().rsplit(":", 1)[1] == exposed
+    assert "RECONCILER_LISTEN" in healthcheck
+    assert "/healthz" in healthcheck
+    assert "9400" not in healthcheck, "the probe must not assume the default port"
+
+
+def test_the_healthcheck_command_probes_a_daemon_listening_elsewhere(tmp_path: Path) -> None:
+    """The HEALTHCHECK's own command passes against a daemon moved to another port, else fails."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    listen = f"{image_listen().rsplit(':', 1)[0]}:{free_port()}"
+    daemon = ListeningByEnvironment.create(tmp_path / "daemon", str(origin), tmp_path / "state")
+    daemon.env["RECONCILER_LISTEN"] = listen
+    daemon.start()
+    try:
+        healthy, elsewhere = (probe(where) for where in (listen, f"127.0.0.1:{free_port()}"))
+    finally:
+        daemon.stop()
+
+    assert daemon.url == f"http://{listen}"
+    assert healthy.returncode == 0, healthy.stderr
+    assert elsewhere.returncode != 0
+
+
+def probe(listen: str) -> subprocess.CompletedProcess[str]:
+    """The HEALTHCHECK's command, run with `RECONCILER_LISTEN` as the container would set it."""
+    return subprocess.run(
+        healthcheck_command(),
+        env={**base_env(), "RECONCILER_LISTEN": listen},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 def test_no_secret_is_baked_into_the_image() -> None:

@@ -3,25 +3,34 @@
 The sender signs the raw body with HMAC-SHA256 under the shared secret and sends
 `X-Hub-Signature-256: sha256=<hex>`. The body is hashed as it streams in, never stored, and
 refused past `MAX_BODY_BYTES` (GitHub's own cap on a delivery), so a large or endless body costs
-no memory. The signature is compared in constant time. Nothing in the payload is read: a valid
-delivery only means "fetch now", whatever it claims about branches or commits.
+no memory; a body that has not arrived in full within `BODY_DEADLINE` is refused too, so a sender
+that stalls or trickles holds a connection no longer than that. The signature is compared in
+constant time. Nothing in the payload is read: a valid delivery only means "fetch now", whatever
+it claims about branches or commits.
 
 Answers: 202 accepted; 401 when the signature is missing or wrong; 413 when the body is too
-large; 404 when the daemon has no webhook secret (the route is off).
+large; 408 when it is too slow (the connection is closed); 400 when the sender hung up before
+the end of it; 404 when the daemon has no webhook secret (the route is off). Every answer but
+202 is counted as a refused delivery.
 
 I/O module (HTTP).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from collections.abc import Callable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 MAX_BODY_BYTES = 25 << 20
+BODY_DEADLINE = 10.0
+"""Seconds from the headers to the last byte of the body. A deadline on the whole body rather
+than on each pause, so that a byte every few seconds cannot hold the connection either; and 10 s
+because that is all GitHub gives a delivery end to end, so no genuine sender needs longer."""
 HEADER = "x-hub-signature-256"
 PREFIX = "sha256="
 
@@ -47,18 +56,33 @@ async def receive(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return _answer(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    mac = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return _answer(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-        mac.update(chunk)
-    if not matches(request.headers.get(HEADER), mac.hexdigest()):
+    try:
+        async with asyncio.timeout(BODY_DEADLINE):
+            digest = await _digest(request, secret)
+    except TimeoutError:
+        message = f"the body did not arrive within {BODY_DEADLINE:g} s"
+        return _answer(408, message, headers={"connection": "close"})
+    except ClientDisconnect:
+        return _answer(400, "the sender hung up before the end of the body")
+    if digest is None:
+        return _answer(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if not matches(request.headers.get(HEADER), digest):
         return _answer(401, "missing or wrong X-Hub-Signature-256")
     fetch_now()
     return JSONResponse({"status": "accepted", "detail": "a fetch is scheduled"}, 202)
 
 
-def _answer(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"status": "refused", "detail": message}, status)
+async def _digest(request: Request, secret: str) -> str | None:
+    """The HMAC of the body as it streams in; None once it grows past `MAX_BODY_BYTES`."""
+    mac = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        mac.update(chunk)
+    return mac.hexdigest()
+
+
+def _answer(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"status": "refused", "detail": message}, status, headers=headers)

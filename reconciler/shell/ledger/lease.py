@@ -2,7 +2,8 @@
 
 The lock is released by the kernel when the process ends, however it ends, so a killed daemon
 never leaves a stale lease behind, and a lease once taken is held until released: `held()` is
-True until then. It keeps the `reconciler.shell.ledger.Lease` contract. I/O module (the file
+True until then. Taking it makes the state directory 0700 and the lock file 0600 (see
+`permissions`). It keeps the `reconciler.shell.ledger.Lease` contract. I/O module (the file
 system).
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.errors import ConfigurationError
+from reconciler.shell.ledger.permissions import private_directory, private_file
 
 LOCK_FILE = "lock"
 
@@ -33,8 +35,8 @@ class FileLease:
 
     @classmethod
     def _take(cls, state_dir: Path) -> FileLease:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        handle = (state_dir / LOCK_FILE).open("a+")
+        private_directory(state_dir)
+        handle = os.fdopen(private_file(state_dir / LOCK_FILE), "r+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:

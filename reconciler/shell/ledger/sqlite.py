@@ -4,8 +4,10 @@ It holds the deployed specs per (Core, pipeline), the components owned per Core,
 and start errors per cell, every request with its state and per-Core outcomes, and the source's
 progress (last processed and last valid commits, the allowed signers in force). Each write is
 its own transaction in WAL mode with full sync, so a crash at any point loses nothing that was
-recorded. It keeps the `reconciler.shell.ledger.Ledger` contract: every method is a coroutine
-that runs its SQL on the ledger's own worker thread, which owns the connection.
+recorded. The state directory is made 0700, and the database and its journal files 0600, when
+they are opened (see `permissions`). It keeps the `reconciler.shell.ledger.Ledger` contract:
+every method is a coroutine that runs its SQL on the ledger's own worker thread, which owns the
+connection.
 
 I/O module (SQLite).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +33,11 @@ from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
 from reconciler.shell.ledger import Snapshot
+from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
 
 FILE_NAME = "ledger.sqlite3"
+JOURNALS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside the database (it creates them with the database's mode)."""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS owned (
@@ -72,7 +78,10 @@ def _on_worker(
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(state_dir)
+    os.close(private_file(state_dir / FILE_NAME))
+    for suffix in JOURNALS:
+        make_private(state_dir / f"{FILE_NAME}{suffix}")
     connection = sqlite3.connect(state_dir / FILE_NAME, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")

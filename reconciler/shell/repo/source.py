@@ -4,6 +4,9 @@ It is never a person's working tree. Reports are committed with plumbing (blobs,
 index, a tree and a commit on top of the fetched head) and pushed; nothing is ever checked out.
 Every call is blocking: the daemon runs them in a worker thread. Git never prompts for
 credentials (it fails instead), and a source that cannot be reached is a `SourceUnavailable`.
+Credentials in a SOURCE URL never reach a file or a command line (see `credentials`): the clone's
+config holds the URL without them, and a clone made by an older version that stored them is
+rewritten when it is opened.
 
 I/O module (the git command, the object database).
 """
@@ -29,6 +32,7 @@ from reconciler.decide.declared.parse import RepoFile
 from reconciler.decide.markers import Change, Commit
 from reconciler.decide.signatures import Signature
 from reconciler.errors import SourceUnavailable
+from reconciler.shell.repo.credentials import remote_of
 from reconciler.shell.repo.files import read_revision
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ class GitSource:
     def __init__(self, source: str, path: Path, branch: str | None = None) -> None:
         self.source = source
         self.path = path
+        self._remote = remote_of(source)
         self._branch = branch
         self._repo: git.Repo | None = None
 
@@ -70,23 +75,30 @@ class GitSource:
     def _open(self) -> git.Repo:
         if (self.path / "HEAD").exists():
             repo = git.Repo(self.path)
+            _forget_stored_credentials(repo)
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             repo = git.Repo.init(self.path, bare=True)
-            repo.create_remote("origin", self.source)
+            repo.create_remote("origin", self._remote.url)
         repo.git.update_environment(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true", LC_ALL="C")
         return repo
 
-    def _git(self, *args: str) -> str:
+    def _git(self, *args: str, network: bool = False) -> str:
         try:
-            return str(self.repo.git.execute(["git", *args]))
+            return self._run(*args, network=network)
         except git.GitCommandError as error:
             raise SourceUnavailable(
                 f"git {args[0]} on {redact(self.source)} failed: {_stderr(error)}"
             ) from error
 
+    def _run(self, *args: str, network: bool) -> str:
+        """One git call; a `network` one talks to SOURCE and hears its credentials, if any."""
+        options = self._remote.options() if network else []
+        environment = self._remote.environment() if network else {}
+        return str(self.repo.git.execute(["git", *options, *args], env=environment))
+
     def _remote_default_branch(self) -> str:
-        listing = self._git("ls-remote", "--symref", "origin", "HEAD")
+        listing = self._git("ls-remote", "--symref", "origin", "HEAD", network=True)
         for line in listing.splitlines():
             if line.startswith("ref: refs/heads/"):
                 return line.split("\t")[0].removeprefix("ref: refs/heads/")
@@ -95,7 +107,8 @@ class GitSource:
     def fetch(self) -> str:
         """Fetch the tracked branch; returns its head commit."""
         ref = f"refs/remotes/origin/{self.branch}"
-        self._git("fetch", "--quiet", "--prune", "origin", f"+refs/heads/{self.branch}:{ref}")
+        refspec = f"+refs/heads/{self.branch}:{ref}"
+        self._git("fetch", "--quiet", "--prune", "origin", refspec, network=True)
         return self._git("rev-parse", ref)
 
     def last_change(self, head: str, report_dir: str) -> str:
@@ -209,7 +222,9 @@ class GitSource:
     def push(self, commit: str) -> bool:
         """Push `commit` to the tracked branch; False when the branch moved on (rejected)."""
         try:
-            self.repo.git.push("--quiet", "origin", f"{commit}:refs/heads/{self.branch}")
+            self._run(
+                "push", "--quiet", "origin", f"{commit}:refs/heads/{self.branch}", network=True
+            )
         except git.GitCommandError as error:
             if any(marker in _stderr(error) for marker in _REJECTED):
                 log.info("push to %s rejected: %s", redact(self.source), _stderr(error))
@@ -218,6 +233,16 @@ class GitSource:
                 f"git push to {redact(self.source)} failed: {_stderr(error)}"
             ) from error
         return True
+
+
+def _forget_stored_credentials(repo: git.Repo) -> None:
+    """Rewrite a remote URL that an older version stored with its credentials in it."""
+    reader = repo.config_reader()
+    stored = str(reader.get_value('remote "origin"', "url", ""))
+    cleaned = remote_of(stored).url
+    if cleaned != stored:
+        repo.git.remote("set-url", "origin", cleaned)
+        log.info("removed the credentials stored in %s/config", repo.git_dir)
 
 
 def _stderr(error: git.GitCommandError) -> str:
