@@ -14,6 +14,8 @@ In the order a pass uses them:
 - `plan`, `planview`: the per-Core operations of a Deploy All and how they read.
 - `actionplan`: the rules of a Core Action on one Core: refusal, order, what stop leaves alone.
 - `outcomes`, `runcodec`: how runs end, with stable reason codes, and their stored form.
+- `trust`: what a Core file may name for its token, and which Cores may be contacted.
+- `settle`: a Core's reachability as the report shows it, once a flip has held.
 - `rows`, `unmanaged`: the Management → Pipelines rows, tags and cells (SPEC §3).
 - `report`, `runview`: the status report files and run records (SPEC §7).
 """

@@ -5,10 +5,12 @@
 - `Lease` (below): the right to be the one reconciler acting on a ledger.
 - `sqlite`: the embedded ledger, one SQLite file in the state directory.
 - `lease`: `FileLease`, one reconciler per state directory, held by a lock on a file.
+- `permissions`: the state directory and the ledger's files private to the daemon's user.
 
 The contract. A write is durable when its call returns, and each call is one transaction: a
-crash at any point loses nothing that a call reported done. The deployer records an operation
-right after the Core confirms it, and a request is claimed before it runs; `claim` is the one
+crash at any point loses nothing that a call reported done. The deployer records the intent
+of an operation before the call and its outcome right after the Core confirms it, and a request
+is claimed before it runs; `claim` is the one
 place a request becomes exactly-once. Reads see every write made before them by any process
 that shares the ledger (a command-line action records into the daemon's ledger while it runs).
 `tests/integration/ledger/` runs the same contract tests on every backend.
