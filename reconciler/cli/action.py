@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from reconciler.cli import environment, repository, workspace
+from reconciler.cli.progress import Readback
 from reconciler.decide import resolve
 from reconciler.decide.model import ActionVerb, DeclaredState
 from reconciler.decide.outcomes import Outcome
@@ -28,8 +30,10 @@ def register(commands: Any) -> None:
         description="Start, stop or restart PIPELINE on its assigned Cores (or the named ones), "
         "using what was last deployed there.",
     )
-    parser.add_argument("verb", choices=[verb.value for verb in ActionVerb])
-    parser.add_argument("pipeline")
+    parser.add_argument(
+        "verb", choices=[verb.value for verb in ActionVerb], help="what to do: start, stop, restart"
+    )
+    parser.add_argument("pipeline", help="the pipeline's name, as declared in the registry")
     parser.add_argument("--core", action="append", default=[], metavar="NAME", help="repeatable")
     repository.add_folder(parser, positional=False)
     parser.add_argument("--state-dir", help="also record the outcome in this ledger")
@@ -40,10 +44,21 @@ def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
     state = workspace.declared(repository.folder(args), config)
     action = Action(ActionVerb(args.verb), args.pipeline, targets(state, args.pipeline, args.core))
-    outcomes = asyncio.run(act(state, config, action, workspace.ledger_dir(args, config)))
+    print(
+        f"{action.verb.value} {action.pipeline} on {', '.join(action.cores)}: taken",
+        file=sys.stderr,
+    )
+    progress = Readback(action.cores)
+    try:
+        ledger = workspace.ledger_dir(args, config)
+        outcomes = asyncio.run(act(state, config, action, ledger, on_each=progress.done))
+    finally:
+        progress.close()
     for outcome in outcomes:
         detail = f": {outcome.message}" if outcome.message else ""
         print(f"{outcome.core}: {outcome.outcome.value}{detail}")
+    ok = all(o.outcome is Outcome.DONE for o in outcomes)
+    print(f"{action.verb.value} {action.pipeline}: {'done' if ok else 'failed'}", file=sys.stderr)
     return 0 if all(o.outcome is Outcome.DONE for o in outcomes) else 1
 
 

@@ -23,7 +23,8 @@ def register(commands: Any) -> None:
     serve_parser = verbs.add_parser(
         "serve",
         help="serve the Core protocol on a port until stopped",
-        description="Serve the Core protocol (docs/core-protocol.openapi.yaml) until SIGTERM.",
+        description="Serve the Core protocol (the OpenAPI file docs/core-protocol.openapi.yaml "
+        "in the project's repository) until SIGTERM.",
     )
     _add_flags(serve_parser)
     serve_parser.set_defaults(run=run)
@@ -44,12 +45,39 @@ def _add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tls-cert-file", type=Path, help="serve HTTPS with this certificate")
     parser.add_argument("--tls-key-file", type=Path, help="the certificate's private key")
-    parser.add_argument("--lockout-threshold", type=_positive, default=5, metavar="N")
-    parser.add_argument("--lockout-seconds", type=_positive, default=60, metavar="S")
-    parser.add_argument("--stream-capacity", type=_positive, default=1024, metavar="N")
-    parser.add_argument("--stream-timeout-ms", type=_positive, default=1000, metavar="MS")
     parser.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+        "--lockout-threshold",
+        type=_positive,
+        default=5,
+        metavar="N",
+        help="failed authentications from one address before it is locked out (default 5)",
+    )
+    parser.add_argument(
+        "--lockout-seconds",
+        type=_positive,
+        default=60,
+        metavar="S",
+        help="how long a locked-out address stays locked out (default 60)",
+    )
+    parser.add_argument(
+        "--stream-capacity",
+        type=_positive,
+        default=1024,
+        metavar="N",
+        help="events a stream holds for its slowest reader before backpressure (default 1024)",
+    )
+    parser.add_argument(
+        "--stream-timeout-ms",
+        type=_positive,
+        default=1000,
+        metavar="MS",
+        help="how long a publish into a full `timeout` stream waits before it drops (default 1000)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="the least severe log lines written (default info)",
     )
 
 

@@ -27,8 +27,19 @@ def register(commands: Any) -> None:
         "REPO's declared state would run, with the plan digest.",
     )
     repository.add_folder(parser)
-    parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    parser.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="text for a terminal (default), markdown for a pull request, json for machines",
+    )
     parser.add_argument("--state-dir", help="use the daemon's ledger for what it owns")
+    parser.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when a Deploy All would do nothing, 2 when it would change something "
+        "(or a Core cannot be planned), 1 when the declared state is invalid",
+    )
     parser.set_defaults(run=run)
 
 
@@ -37,4 +48,5 @@ def run(args: argparse.Namespace) -> int:
     revision, label = revision_label(seen.repo)
     found = plan(seen.state, seen.records, seen.observations, revision)
     print(plan_json(found) if args.format == "json" else FORMATS[args.format](found, label), end="")
-    return 0
+    pending = found.changes > 0 or any(core.blocked for core in found.cores)
+    return 2 if args.detailed_exitcode and pending else 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.cli import repository, workspace
 from reconciler.decide.report import json_text, pipelines_document, readme, report_of
-from reconciler.decide.rows import Inputs, Row
+from reconciler.decide.rows import Inputs, Row, needs_attention
 from reconciler.shell.workspace import revision_label
 
 
@@ -23,8 +23,19 @@ def register(commands: Any) -> None:
         description="Read back every Core once and print each pipeline's status, tags and cells.",
     )
     repository.add_folder(parser)
-    parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    parser.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="text for a terminal (default), markdown as in status/README.md, json as in "
+        "status/pipelines.json",
+    )
     parser.add_argument("--state-dir", help="use the daemon's ledger for what was deployed")
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help='exit 1 when a row needs someone (the report\'s "Needs attention"), else 0',
+    )
     parser.set_defaults(run=run)
 
 
@@ -35,12 +46,11 @@ def run(args: argparse.Namespace) -> int:
     report = report_of(inputs, revision_label(seen.repo)[0])
     if args.format == "text":
         print(table(report.rows), end="")
-        return 0
-    print(
-        readme(report) if args.format == "markdown" else json_text(pipelines_document(report)),
-        end="",
-    )
-    return 0
+    elif args.format == "markdown":
+        print(readme(report), end="")
+    else:
+        print(json_text(pipelines_document(report)), end="")
+    return 1 if args.exit_code and any(needs_attention(row) for row in report.rows) else 0
 
 
 def table(found: tuple[Row, ...]) -> str:

@@ -11,9 +11,10 @@ import sys
 from typing import Any
 
 from reconciler.cli import environment, repository
+from reconciler.decide.declared.layout import looks_like_repository, not_a_repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
-from reconciler.errors import DeclarationError
+from reconciler.errors import ConfigurationError, DeclarationError
 from reconciler.shell.repo.files import read_folder, read_revision
 
 
@@ -21,7 +22,9 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "validate",
         help="check the declared state of a repository",
-        description="Check a repository's YAML against SPEC §2; exit 0 valid, 1 invalid.",
+        description="Check a repository's YAML against the repository format (the README's "
+        '"The repository format"); exit 0 valid, 1 invalid, 2 when the folder is no '
+        "reconciler repository or a flag is wrong.",
     )
     repository.add_folder(parser)
     parser.add_argument(
@@ -35,6 +38,9 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     root = repository.folder(args)
     files = read_revision(root, args.revision) if args.revision else read_folder(root)
+    if not looks_like_repository(f.path for f in files):
+        where = f"{root} at {args.revision}" if args.revision else str(root)
+        raise ConfigurationError(not_a_repository(where))
     try:
         state = parse_repository(files, tokens=environment.build(args).tokens)
     except DeclarationError as error:

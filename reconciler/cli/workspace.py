@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from reconciler.cli import environment, repository
+from reconciler.cli.progress import Readback
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
 from reconciler.shell import workspace
@@ -44,5 +45,10 @@ def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
     repo = repository.folder(args)
     config = environment.build(args)
     state = declared(repo, config)
-    taken = asyncio.run(workspace.snapshot(repo, state, config, ledger_dir(args, config)))
+    progress = Readback(state.cores)
+    try:
+        found = workspace.snapshot(repo, state, config, ledger_dir(args, config), progress.done)
+        taken = asyncio.run(found)
+    finally:
+        progress.close()
     return taken, config

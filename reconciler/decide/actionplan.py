@@ -6,6 +6,9 @@ of steps in order:
 
 - refused when the pipeline is not deployed there, when the Core could not be read back, or when
   one of the pipeline's runnable components is missing from it (a Deploy All must come first);
+  a start or restart is refused, too, where any of the pipeline's components (streams and
+  queries included) is missing or differs from what was deployed, naming it: starting a
+  pipeline with a deleted sink or an edited task would run something nobody deployed;
 - start runs sinks, tasks, then the source; stop runs the source, tasks, then sinks, so no event
   is produced into a stopped consumer; restart is a stop, then a start;
 - stop leaves alone a component that another pipeline running on that Core still uses (it is a
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.decide.components import ComponentSpec, Role, runnable
+from reconciler.decide.diff import drift
 from reconciler.decide.model import ActionVerb
 from reconciler.decide.observed import Observation, Runtime
 from reconciler.decide.outcomes import OutcomeReason
@@ -64,6 +68,8 @@ def plan_action(
 ) -> CoreActionPlan:
     """The plan of `verb` for `pipeline` on `core`, judged against its latest readback."""
     refusal = refused(pipeline, core, records, observation)
+    if refusal is None and verb is not ActionVerb.STOP and observation is not None:
+        refusal = drifted(pipeline, core, records, observation)
     if refusal is not None or observation is None:
         return CoreActionPlan(core, refused=refusal)
     components = records.deployments[(core, pipeline)].components
@@ -104,6 +110,20 @@ def refused(
             f"(missing: {', '.join(sorted(missing))}); a Deploy All must come first",
         )
     return None
+
+
+def drifted(pipeline: str, core: str, records: Records, observation: Observation) -> Refusal | None:
+    """Why starting `pipeline` on `core` would run what was not deployed, or None."""
+    found = drift(records.deployments[(core, pipeline)].components, observation.components)
+    if not found:
+        return None
+    missing = any(component.missing for component in found)
+    what = "; ".join(component.summary for component in found)
+    return Refusal(
+        OutcomeReason.NOT_DEPLOYED if missing else OutcomeReason.DRIFTED,
+        f"pipeline {pipeline} on core {core} is not as last deployed ({what}); "
+        "a Deploy All must repair it first",
+    )
 
 
 def order(specs: Sequence[ComponentSpec], verb: ActionVerb) -> list[ComponentSpec]:

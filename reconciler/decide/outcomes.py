@@ -53,6 +53,8 @@ class OutcomeReason(StrEnum):
     """An earlier operation on the same Core failed, so this one was not tried."""
     NOT_DEPLOYED = "not-deployed"
     """A Core Action on a Core where the pipeline is not (fully) deployed."""
+    DRIFTED = "drifted"
+    """A start on a Core where a component differs from what was deployed (changed by hand)."""
     SHARED = "shared"
     """Stop left the component alone: another pipeline running on the Core uses it."""
     START_FAILED = "start-failed"

@@ -113,6 +113,15 @@ def rows(inputs: Inputs) -> tuple[Row, ...]:
     return tuple(row(inputs, name, touched) for name in names)
 
 
+CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
+"""Statuses that need nobody, unless a tag says otherwise."""
+
+
+def needs_attention(row: Row) -> bool:
+    """Whether a person should look at the row: a status that is not calm, or any tag."""
+    return row.status not in CALM or bool(row.tags)
+
+
 def row(inputs: Inputs, pipeline: str, touched: Mapping[str, set[str]]) -> Row:
     """The row of one pipeline; `touched` maps each Core to streams its unmanaged components use."""
     declared = pipeline in inputs.state.pipelines

@@ -21,6 +21,26 @@ def cell_text(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
+def describe(run: Run) -> str:
+    """What a request asks, by whom, where: for the one log line when it is taken."""
+    what = "Deploy All" if run.kind is RunKind.DEPLOY else f"{run.action} {run.pipeline}"
+    cores = f" on {', '.join(run.target_cores)}" if run.target_cores else ""
+    return f"{what}{cores} from commit {run.commit[:12]} by {run.author}"
+
+
+def ending(run: Run) -> str:
+    """How a request ended, with the reason or the failing Cores: for its last log line."""
+    failed = [
+        f"{c.core} ({c.reason or c.outcome.value})"
+        for c in run.cores
+        if c.outcome is not Outcome.DONE
+    ]
+    detail = (
+        f": {run.note}" if run.note else (f": not done on {', '.join(failed)}" if failed else "")
+    )
+    return f"{run.state.value}{detail}"
+
+
 def kind_label(run: Run) -> str:
     if run.kind is RunKind.DEPLOY:
         return "Deploy All"

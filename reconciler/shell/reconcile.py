@@ -42,6 +42,7 @@ from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
 from reconciler.decide.records import adopted
 from reconciler.decide.report import Refusal, ReportInputs, report_of
 from reconciler.decide.rows import Inputs, Row
+from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
 from reconciler.decide.trust import trusted
 from reconciler.shell import actions, deployer, intake
@@ -128,6 +129,10 @@ class Reconciler:
         recorded = await intake.take(self.source, self.ledger, self.state_at, head, state)
         if recorded:
             self.listener.heard(RequestsRecorded(recorded))
+        for run in recorded:
+            log.info("request %s: taken (%s)", run.id, describe(run))
+            if run.state.finished:
+                log.info("request %s: %s", run.id, ending(run))
         ran = await self.run_unfinished()
         self.listener.heard(RunsFinished(ran))
         if self.stop.is_set():
@@ -360,6 +365,7 @@ class Reconciler:
     async def end(self, run: Run, state: RequestState, note: str | None = None) -> Run:
         done = finished(run, state, self.clock(), note)
         await self.ledger.update(done)
+        log.info("request %s: %s", done.id, ending(done))
         return done
 
     def client_for(self, state: DeclaredState) -> Callable[[str], CoreClient]:

@@ -6,6 +6,7 @@ way out, however the session ends. I/O module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,8 @@ from reconciler.shell.listeners import Listeners, PassListener
 from reconciler.shell.reconcile import Reconciler
 from reconciler.shell.repo.source import GitSource
 
+log = logging.getLogger(__name__)
+
 
 @asynccontextmanager
 async def session(
@@ -27,6 +30,8 @@ async def session(
     """A `Reconciler` ready for passes, telling `listener` what happens."""
     if config.source is None or config.state_dir is None:
         raise ConfigurationError("--repo is required (or set RECONCILER_REPO)")
+    if not config.state_dir.exists():
+        log.info("state directory %s created: it keeps the ledger and the clone", config.state_dir)
     lease = await FileLease.acquire(config.state_dir)
     try:
         ledger = await SqliteLedger.open(config.state_dir)

@@ -12,19 +12,21 @@ I/O module (files, Git, Cores, the ledger).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import git
 
+from reconciler.decide.declared.layout import looks_like_repository, not_a_repository
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import ActionVerb, DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
 from reconciler.decide.records import Records, adopted, records_from_metadata
 from reconciler.decide.trust import TokenPolicy
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ConfigurationError, ReconcilerError
 from reconciler.shell import actions
 from reconciler.shell.clock import Clock, utc_now
 from reconciler.shell.config import Config
@@ -34,8 +36,12 @@ from reconciler.shell.repo.files import read_folder
 
 
 def declared(repo: Path, tokens: TokenPolicy) -> DeclaredState:
-    """The declared state of a working folder; raises `DeclarationError` with every problem."""
-    return parse_repository(read_folder(repo), tokens=tokens)
+    """The declared state of a working folder; raises `DeclarationError` with every problem, and
+    `ConfigurationError` for a folder that is no reconciler repository at all."""
+    files = read_folder(repo)
+    if not looks_like_repository(f.path for f in files):
+        raise ConfigurationError(not_a_repository(str(repo)))
+    return parse_repository(files, tokens=tokens)
 
 
 def revision_label(repo: Path) -> tuple[str, str]:
@@ -60,14 +66,19 @@ class Snapshot:
 
 
 async def snapshot(
-    repo: Path, state: DeclaredState, config: Config, ledger: Path | None
+    repo: Path,
+    state: DeclaredState,
+    config: Config,
+    ledger: Path | None,
+    on_each: Callable[[Observation], None] | None = None,
 ) -> Snapshot:
-    """Read back every Core `state` declares; deployed state from the daemon's ledger in the
-    state directory `ledger`, else from the components' own metadata."""
+    """Read back every Core `state` declares (`on_each` hears each one as it ends); deployed
+    state from the daemon's ledger in the state directory `ledger`, else from the components'
+    own metadata."""
     async with CorePool(config.environ, config.client) as pool:
-        observations = await pool.readback_all(state.cores.values())
+        observations = await pool.readback_all(state.cores.values(), on_each=on_each)
     if ledger is not None:
-        opened = await SqliteLedger.open(ledger)
+        opened = await SqliteLedger.open(ledger, create=False)
         try:
             records = adopted(await opened.records(), observations)
         finally:
@@ -91,15 +102,18 @@ async def act(
     config: Config,
     action: Action,
     ledger_dir: Path | None,
+    *,
     clock: Clock = utc_now,
+    on_each: Callable[[Observation], None] | None = None,
 ) -> tuple[CoreOutcome, ...]:
     """Carry out `action` now, judged by one readback; recorded in the daemon's ledger in the
     state directory `ledger_dir` when one is given."""
     started = clock()
-    ledger = await SqliteLedger.open(ledger_dir) if ledger_dir is not None else None
+    ledger = await SqliteLedger.open(ledger_dir, create=False) if ledger_dir is not None else None
     try:
         async with CorePool(config.environ, config.client, clock) as pool:
-            observations = await pool.readback_all(state.cores[core] for core in action.cores)
+            cores = (state.cores[core] for core in action.cores)
+            observations = await pool.readback_all(cores, on_each=on_each)
             records = records_from_metadata(observations)
             job = actions.ActionJob(
                 action.verb, action.pipeline, records, observations, clock, ledger

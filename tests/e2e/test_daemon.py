@@ -37,7 +37,8 @@ def test_first_report_then_a_pushed_deploy_all_is_deployed_and_reported(
     assert sorted(fleet.components("edge-1", "connectors")) == ["web-in", "web-out"]
     assert daemon.metric("reconciler_deploy_outcomes_total", core="edge-1", outcome="done") == 1
     assert daemon.metric("reconciler_requests_total", kind="deploy", state="done") == 1
-    assert daemon.metric("reconciler_rows", status="Ready to start") == 1
+    assert daemon.metric("reconciler_rows", status="ready-to-start") == 1
+    assert daemon.metric("reconciler_pipeline_info", pipeline="web", status="ready-to-start") == 1
     assert daemon.metric("reconciler_pass_duration_seconds_count") >= 2
     assert daemon.metric("reconciler_triggers_total", source="watch") >= 1
     assert daemon.stop() == 0

@@ -95,10 +95,33 @@ CASES: dict[str, Callable[[], Case]] = {
         mentions="missing: out",
         observation=seen("edge-1", held(without("out", MAIN))),
     ),
-    "a missing stream alone does not refuse": lambda: Case(
+    "a start is refused where a stream is missing": lambda: Case(
+        START,
+        refused=OutcomeReason.NOT_DEPLOYED,
+        mentions="stream/clean missing",
+        observation=seen("edge-1", held(without("clean", MAIN))),
+    ),
+    "a stop goes on where only a stream is missing": lambda: Case(
+        STOP,
+        [("stop", "in", None), ("stop", "filter", None), ("stop", "out", None)],
+        observation=seen("edge-1", held(without("clean", MAIN))),
+    ),
+    "a start is refused where a component was changed by hand": lambda: Case(
+        START,
+        refused=OutcomeReason.DRIFTED,
+        mentions="task/filter: query",
+        observation=seen("edge-1", held(MAIN, edits={"filter": {"query": 'level = "warn"'}})),
+    ),
+    "a restart is refused where a component was changed by hand": lambda: Case(
+        RESTART,
+        refused=OutcomeReason.DRIFTED,
+        mentions="connector/out: config.path",
+        observation=seen("edge-1", held(MAIN, edits={"out": {"config": {"path": "x.jsonl"}}})),
+    ),
+    "fields the Core adds are no drift": lambda: Case(
         START,
         [("start", "out", None), ("start", "filter", None), ("start", "in", None)],
-        observation=seen("edge-1", held(without("clean", MAIN))),
+        observation=seen("edge-1", held(MAIN, edits={"out": {"created_at": "2030-01-01"}})),
     ),
     "refused where the Core could not be read back": lambda: Case(
         STOP,

@@ -6,6 +6,7 @@ known folder (`cores/eu/edge-1.yaml` is a Core file). Pure module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from reconciler.decide.model import Kind
@@ -24,6 +25,22 @@ FOLDERS: dict[str, Kind] = {
     "actions": Kind.CORE_ACTION,
 }
 DEFAULT_REPORT_DIR = "status"
+
+
+def looks_like_repository(paths: Iterable[str]) -> bool:
+    """Whether a tree is a reconciler repository at all: it has a Core file or the settings.
+
+    A folder with neither is most likely a wrong path (an empty result would hide that).
+    """
+    return any(path == SETTINGS_FILE or path.startswith("cores/") for path in paths)
+
+
+def not_a_repository(where: str) -> str:
+    """The sentence for a tree that does not look like a reconciler repository."""
+    return (
+        f"{where} does not look like a reconciler repository: it has no cores/ folder and no "
+        f"{SETTINGS_FILE}"
+    )
 
 
 def is_candidate(path: str) -> bool:

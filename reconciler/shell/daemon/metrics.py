@@ -17,29 +17,50 @@ demo) never mix their figures. Names:
     reconciler_action_outcomes_total{action,core,outcome}
     reconciler_requests_total{kind,state}               finished requests: done, failed, refused...
     reconciler_rows{status}                             pipeline rows per status, zeros included
+    reconciler_pipeline_info{pipeline,status}           1 per pipeline, labelled with its status
+    reconciler_build_info{version,python}               1, labelled with what runs
     reconciler_report_commits_total{result}             pushed | rejected
     reconciler_files_parsed_total, reconciler_files_reused_total   incremental reading at work
     reconciler_source_up, reconciler_source_errors_total            the Git source
     reconciler_ready                                    1 once a pass completed and the source is up
     reconciler_webhook_deliveries_total{result}         accepted | refused
+    process_*, python_*                                 the process's CPU, memory, files, GC
+
+Status label values are slugs without spaces (`ready-to-start`, `drift-detected`, …), and no
+`_created` series are exported. Core Actions run from the command line are counted with the
+daemon's own (`reconciler_action_outcomes_total`, `reconciler_requests_total`) when a pass
+first sees their record in the ledger.
 
 I/O module (the clock, through prometheus-client's timestamps).
 """
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable
 from functools import partial
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from reconciler import __version__
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Run, RunKind
 from reconciler.decide.rows import Row, Status
 from reconciler.shell import listeners
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+_REMEMBERED_CLI_RUNS = 1000
 _PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -47,7 +68,13 @@ class Metrics:
     """One registry and the metrics in it; see the module docstring for the names."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus-client leaves it untyped
         registry = self.registry = CollectorRegistry()
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        self._counted_cli: dict[str, None] | None = None
+        """Command-line runs seen already (None before the first pass: those are history)."""
         counter = partial(Counter, registry=registry)
         gauge = partial(Gauge, registry=registry)
         self.pass_duration = Histogram(
@@ -77,6 +104,11 @@ class Metrics:
         )
         self.requests = counter("reconciler_requests", "Finished requests", ["kind", "state"])
         self.rows = gauge("reconciler_rows", "Pipeline rows per status", ["status"])
+        self.pipelines = gauge(
+            "reconciler_pipeline_info", "One per pipeline, with its status", ["pipeline", "status"]
+        )
+        build = gauge("reconciler_build_info", "What runs", ["version", "python"])
+        build.labels(__version__, platform.python_version()).set(1)
         self.report_commits = counter("reconciler_report_commits", "Report commits", ["result"])
         self.files_parsed = counter("reconciler_files_parsed", "Declared-state files parsed")
         self.files_reused = counter("reconciler_files_reused", "Files whose parse was reused")
@@ -109,6 +141,7 @@ class Metrics:
                 self.finished(runs)
             case listeners.Rows(report):
                 self.counted_rows(report.rows, report.cores)
+                self.command_line_runs(report.runs)
             case listeners.ReportPushed(_commit, pushed):
                 self.report_commits.labels("pushed" if pushed else "rejected").inc()
             case listeners.ReadbackRefreshed():
@@ -153,16 +186,36 @@ class Metrics:
                 self.requests.labels(run.kind.value, run.state.value).inc()
 
     def counted_rows(self, rows: Iterable[Row], cores: Iterable[str]) -> None:
-        """Rows per status now; series of Cores no longer declared are dropped."""
+        """Rows per status now, and one series per pipeline; series of Cores no longer declared
+        and of pipelines gone are dropped."""
         counts = dict.fromkeys(Status, 0)
+        self.pipelines.clear()
         for row in rows:
             counts[row.status] += 1
+            self.pipelines.labels(row.pipeline, slug(row.status)).set(1)
         for status, count in counts.items():
-            self.rows.labels(status.value).set(count)
+            self.rows.labels(slug(status)).set(count)
         keep = set(cores)
         for gauge in (self.core_reachable, self.readback_last_success):
             for core in _cores_in(gauge) - keep:
                 gauge.remove(core)
+
+    def command_line_runs(self, runs: Iterable[Run]) -> None:
+        """Count the finished command-line actions a pass sees for the first time."""
+        first = self._counted_cli is None
+        seen = self._counted_cli = self._counted_cli or {}
+        fresh = [r for r in runs if r.commit == "cli" and r.id not in seen]
+        if not first:
+            self.finished(fresh)
+        for run in fresh:
+            self._counted_cli[run.id] = None
+        while len(self._counted_cli) > _REMEMBERED_CLI_RUNS:
+            del self._counted_cli[next(iter(self._counted_cli))]
+
+
+def slug(status: Status) -> str:
+    """A status as a label value: `Ready to start` is `ready-to-start`."""
+    return status.value.lower().replace(" ", "-")
 
 
 def _cores_in(gauge: Gauge) -> set[str]:

@@ -96,8 +96,8 @@ def url_of(sock: socket.socket) -> str:
 async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -> int:
     """Run the daemon until SIGTERM or SIGINT; `on_ready` hears its URL after the first pass."""
     metrics = Metrics()
-    async with session(config, Listeners(metrics)) as reconciler:
-        with contextlib.closing(bind(config.listen)) as sock:
+    with contextlib.closing(bind(config.listen)) as sock:  # a bad --listen creates nothing
+        async with session(config, Listeners(metrics)) as reconciler:
             url = url_of(sock)
             log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
             daemon = Daemon(config, reconciler, sock, metrics)

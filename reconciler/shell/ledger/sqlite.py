@@ -32,6 +32,7 @@ from reconciler.decide.model import ComponentKind
 from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
+from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger import Snapshot
 from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
 
@@ -98,7 +99,14 @@ class SqliteLedger:
         self._worker = worker
 
     @classmethod
-    async def open(cls, state_dir: Path) -> SqliteLedger:
+    async def open(cls, state_dir: Path, create: bool = True) -> SqliteLedger:
+        """The ledger in `state_dir`; with `create=False` one that must exist already (a
+        command reading the daemon's ledger never makes an empty one of a mistyped path)."""
+        if not create and not (state_dir / FILE_NAME).is_file():
+            raise ConfigurationError(
+                f"--state-dir {state_dir} holds no reconciler ledger ({FILE_NAME}); "
+                "`reconciler run` and `reconciler once` make one"
+            )
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         loop = asyncio.get_running_loop()
         connection = await loop.run_in_executor(worker, _connect, state_dir)
