@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.outcomes import RequestState, Run
+from reconciler.errors import DeclarationError
 from reconciler.shell import intake
+from reconciler.shell.repo.files import read_folder
 from tests.support.inprocess import World
 from tests.support.repos import git
 
@@ -17,12 +20,27 @@ pytestmark = pytest.mark.anyio
 
 
 async def take(world: World) -> tuple[Run, ...]:
-    """Fetch, then take the requests up to the new head."""
+    """Fetch, then take the requests up to the new head.
+
+    The state judged is the one at the head, or an empty one when that is invalid (where the
+    daemon would judge by the last valid one).
+    """
     reconciler = world.reconciler
     head = await asyncio.to_thread(reconciler.source.fetch)
     state = await reconciler.state_at(head)
-    assert isinstance(state, DeclaredState)
-    return await intake.take(reconciler.source, reconciler.ledger, reconciler.state_at, head, state)
+    judged = state if isinstance(state, DeclaredState) else DeclaredState()
+    return await intake.take(
+        reconciler.source, reconciler.ledger, reconciler.state_at, head, judged
+    )
+
+
+def marker(kind: str, marker_id: str | None = None) -> str:
+    """The text of a DeployAll (`kind` "deploy") or a CoreAction starting `web`."""
+    named = "" if marker_id is None else f"id: {marker_id}\n"
+    head = f"apiVersion: reconciler/v1\n{named}"
+    if kind == "deploy":
+        return f"{head}kind: DeployAll\nreason: test\n"
+    return f"{head}kind: CoreAction\naction: start\npipeline: web\n"
 
 
 async def test_the_first_take_is_a_baseline(tmp_path: Path) -> None:
@@ -96,3 +114,38 @@ async def test_a_trailer_is_a_request(tmp_path: Path) -> None:
         [run] = await take(world)
 
         assert (run.reason, run.state) == ("friday", RequestState.CLAIMED)
+
+
+async def test_markers_with_file_names_git_quotes_are_recorded(tmp_path: Path) -> None:
+    """Accents, spaces, tabs and quotes in a marker's file name do not hide it from intake."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        world.edit("deploy/déploiement.yaml", marker("deploy", "deploiement"))
+        world.edit("actions/démarrer.yaml", marker("action", "demarrer"))
+        world.edit("deploy/two words.yaml", marker("deploy", "two-words"))
+        world.edit('deploy/tab\tand "quotes".yaml', marker("deploy", "tab-and-quotes"))
+        commit = world.push("markers with odd names")
+
+        found = {run.id: run for run in await take(world)}
+
+        assert sorted(found) == ["demarrer", "deploiement", "tab-and-quotes", "two-words"]
+        assert {run.commit for run in found.values()} == {commit}
+        assert found["demarrer"].state is RequestState.CLAIMED
+        assert found["two-words"].state is RequestState.CLAIMED
+
+
+async def test_a_file_name_that_is_no_id_is_refused_as_validate_reports(tmp_path: Path) -> None:
+    """A marker whose file name is no valid id is recorded as refused, naming validate's problem."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        await take(world)
+        world.edit("deploy/déploiement.yaml", marker("deploy"))
+        world.push("a marker without an id")
+        with pytest.raises(DeclarationError) as invalid:
+            parse_repository(read_folder(world.work))
+        [problem] = [p for p in invalid.value.problems if p.path == "deploy/déploiement.yaml"]
+
+        [run] = await take(world)
+
+        assert run.state is RequestState.REFUSED
+        assert run.id.startswith("deploiement-")
+        assert str(problem) in (run.note or "")
