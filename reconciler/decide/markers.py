@@ -11,7 +11,10 @@ names with spaces or tabs). A marker's id defaults to its file name; a file name
 id (`NAME_PATTERN`) is a validation problem (`reconciler validate` reports it), so such a request
 is refused, never run, and recorded under an id derived from the file name: the name folded to
 the allowed characters, then a hash of the path (`deploiement-1f2e3d4c`), so that a record and
-its report file always have a safe, distinct name. Pure module.
+its report file always have a safe, distinct name.
+
+A rewritten history (the last processed commit is no ancestor of the new head) is judged by
+`rewritten`: the last processed tree says which markers are history. Pure module.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -159,3 +162,48 @@ def verdicts(found: Sequence[Request]) -> list[tuple[Request, Verdict]]:
         )
         for request in found
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """What a rewritten history asks for."""
+
+    taken: tuple[Request, ...]
+    """Requests on the new history, oldest first, to take like any others."""
+    unattributed: tuple[str, ...]
+    """Marker paths new at the head that no commit of the new history added (sorted)."""
+
+
+def rewritten(
+    new: Sequence[Commit],
+    dropped: Sequence[Commit],
+    held: Collection[str],
+    fresh: Iterable[str],
+    report_dir: str,
+) -> Rewrite:
+    """The requests of a rewritten history, judged against the last processed one.
+
+    `new` holds the commits of the new history after the merge base (or all of it when there
+    is none), `dropped` those of the old history after it, `held` the marker paths the last
+    processed tree held, and `fresh` the marker paths at the new head it did not hold. A marker
+    added on the new history is a request unless the last processed tree held its path (then it
+    is history, rewritten). A trailer is a request unless a dropped commit carried the same
+    trailer from the same author at the same time: that is the same commit rebased or amended,
+    already seen. A fresh marker that no new commit added cannot be attributed to one.
+    """
+    seen = {_trailer_key(r) for r in requests(dropped, report_dir) if r.path is None}
+    taken = [
+        request
+        for request in requests(new, report_dir)
+        if (
+            request.path not in held
+            if request.path is not None
+            else _trailer_key(request) not in seen
+        )
+    ]
+    added = {request.path for request in taken}
+    return Rewrite(tuple(taken), tuple(sorted(set(fresh) - added)))
+
+
+def _trailer_key(request: Request) -> tuple[str, datetime, str | None]:
+    return (request.author, request.at, request.reason)

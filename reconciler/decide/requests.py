@@ -4,8 +4,9 @@ A request's marker document is read from the declared state at the request's own
 request whose commit holds invalid declared state, or whose marker document cannot be found, is
 refused with the reason, quoting the problems of the marker's own file (so that a file name that
 is no valid id is named as `reconciler validate` names it); a superseded Deploy All is recorded
-as such, naming the one that won. Every recorded id is a valid name, also when the file name is
-not one (see `markers.file_id`). Pure module.
+as such, naming the one that won. A marker on a rewritten history that no commit of the new
+history added is refused as `history rewritten`. Every recorded id is a valid name, also when
+the file name is not one (see `markers.file_id`). Pure module.
 """
 
 from __future__ import annotations
@@ -94,6 +95,26 @@ def renamed(run: Run, taken_by: Run) -> Run:
         state=RequestState.REFUSED,
         note=f"id {run.id!r} was already used by commit {taken_by.commit[:12]}; "
         "give the marker another file name or id",
+    )
+
+
+def unattributed(run: Run, path: str, since: str, *, gone: bool = False) -> Run:
+    """A marker at the head of a rewritten history that cannot be told from history: refused.
+
+    Either the last processed tree did not hold it and no commit of the new history adds it,
+    or (`gone`) the last processed commit is not in the clone any more to compare with.
+    """
+    why = (
+        f"the last processed commit {since[:12]} is gone from the clone"
+        if gone
+        else f"{path} was not in the last processed commit {since[:12]} "
+        "and no commit of the new history adds it"
+    )
+    return _with(
+        run,
+        state=RequestState.REFUSED,
+        note=f"history rewritten: {why}, so {path} cannot be told from history; nothing was "
+        "run (add a new marker to request it)",
     )
 
 

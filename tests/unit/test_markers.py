@@ -16,6 +16,7 @@ from reconciler.decide.markers import (
     file_id,
     report_only,
     requests,
+    rewritten,
     verdicts,
 )
 from reconciler.decide.model import NAME_PATTERN
@@ -185,6 +186,35 @@ def test_quoted_paths_are_requests_like_any_other() -> None:
         "actions/démarrer.yaml",
         "deploy/dé ploiement.yaml",
     ]
+
+
+def test_rewritten_history_takes_markers_the_old_tree_did_not_hold() -> None:
+    """On a rewritten history a marker at a path the old tree held is history; a new one is not."""
+    new = [commit("a", ("A", "deploy/old.yaml")), commit("b", ("A", "deploy/new.yaml"))]
+    found = rewritten(new, [], {"deploy/old.yaml"}, ["deploy/new.yaml"], "status")
+    assert ([r.path for r in found.taken], found.unattributed) == (["deploy/new.yaml"], ())
+
+
+def test_rewritten_history_names_markers_no_new_commit_adds() -> None:
+    """A marker new at the head that no commit of the new history added is unattributed."""
+    new = [commit("a", ("M", "cores/a.yaml"))]
+    found = rewritten(new, [], set(), ["deploy/kept.yaml"], "status")
+    assert (found.taken, found.unattributed) == ((), ("deploy/kept.yaml",))
+
+
+def test_a_rebased_trailer_is_history() -> None:
+    """A trailer whose commit was rebased (same author, time and reason) is not taken again."""
+    old = commit("a", message="s\n\nDeploy-All: go")
+    again = commit("b", message="s (reworded)\n\nDeploy-All: go")
+    assert rewritten([again], [old], set(), [], "status").taken == ()
+
+
+def test_a_new_trailer_on_rewritten_history_is_taken() -> None:
+    """A trailer that no dropped commit carried is a request on the rewritten history."""
+    old = commit("a", message="s\n\nDeploy-All: go")
+    other = commit("b", message="s\n\nDeploy-All: another reason")
+    [found] = rewritten([other], [old], set(), [], "status").taken
+    assert (found.commit, found.reason) == ("b" * 40, "another reason")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import re
 from reconciler.decide.markers import Request, RequestKind, Verdict
 from reconciler.decide.model import NAME_PATTERN
 from reconciler.decide.outcomes import RequestState
-from reconciler.decide.requests import renamed, to_run
+from reconciler.decide.requests import renamed, to_run, unattributed
 from reconciler.errors import DeclarationError, Problem
 from tests.support.world import NOW
 
@@ -43,3 +43,12 @@ def test_a_renamed_id_stays_a_valid_name() -> None:
     again = renamed(run, taken)
     assert re.fullmatch(NAME_PATTERN, again.id), again.id
     assert again.id != run.id
+
+
+def test_an_unattributed_marker_is_refused_as_history_rewritten() -> None:
+    """A marker of a rewritten history no commit accounts for is refused, naming it."""
+    run = to_run(request(), Verdict.RUN, DeclarationError([]), None)
+    refused = unattributed(run, PATH, "c" * 40)
+    assert refused.state is RequestState.REFUSED
+    assert (refused.note or "").startswith("history rewritten: ")
+    assert PATH in (refused.note or "")
