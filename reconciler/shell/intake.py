@@ -167,6 +167,8 @@ async def _refused(
         run = requests.unattributed(run, path, since, gone=gone)
         if await ledger.run(run.id) is None and await ledger.claim(run):
             recorded.append(run)
+        else:
+            log.info("%s on the rewritten history is recorded already as %s", path, run.id)
     return recorded
 
 
