@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reconciler.decide.markers import (
@@ -11,10 +13,15 @@ from reconciler.decide.markers import (
     RequestKind,
     Verdict,
     deploy_trailer,
+    file_id,
     report_only,
     requests,
+    rewritten,
     verdicts,
 )
+from reconciler.decide.model import NAME_PATTERN
+from reconciler.errors import DeclarationError
+from tests.support.declared import parse_texts
 from tests.support.world import NOW
 
 
@@ -135,3 +142,89 @@ def test_request_carries_commit_and_author() -> None:
         NOW,
         "deploy/first.yaml",
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "deploy/déploiement.yaml",
+        "actions/démarrer.yaml",
+        "deploy/two words.yaml",
+        "deploy/tab\there.yaml",
+        'deploy/"quoted".yaml',
+        "deploy/trailing\n.yaml",
+        "deploy/Release.yaml",
+        "deploy/ünïcödé-only-ßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßß.yaml",
+        "deploy/日本.yaml",
+    ],
+)
+def test_a_file_name_that_is_no_id_gets_a_valid_derived_id(path: str) -> None:
+    """A marker file name outside the name pattern yields a valid id, whatever it holds."""
+    derived = file_id(path)
+    assert re.fullmatch(NAME_PATTERN, derived), derived
+
+
+def test_a_derived_id_keeps_the_readable_part_of_the_name() -> None:
+    """`déploiement` folds to `deploiement`, then a hash of the path keeps it distinct."""
+    assert re.fullmatch(r"deploiement-[0-9a-f]{8}", file_id("deploy/déploiement.yaml"))
+
+
+def test_names_that_fold_alike_get_distinct_ids() -> None:
+    """Two file names that fold to the same text still get different ids."""
+    assert file_id("deploy/a b.yaml") != file_id("deploy/a\tb.yaml")
+
+
+def test_a_valid_file_name_is_the_id() -> None:
+    """A file name inside the pattern is the id as it is."""
+    assert file_id("deploy/release-1.2.yaml") == "release-1.2"
+
+
+def test_quoted_paths_are_requests_like_any_other() -> None:
+    """Added marker files with spaces or accents in their names are requests."""
+    history = [commit("a", ("A", "deploy/dé ploiement.yaml"), ("A", "actions/démarrer.yaml"))]
+    assert [r.path for r in requests(history, "status")] == [
+        "actions/démarrer.yaml",
+        "deploy/dé ploiement.yaml",
+    ]
+
+
+def test_rewritten_history_takes_markers_the_old_tree_did_not_hold() -> None:
+    """On a rewritten history a marker at a path the old tree held is history; a new one is not."""
+    new = [commit("a", ("A", "deploy/old.yaml")), commit("b", ("A", "deploy/new.yaml"))]
+    found = rewritten(new, [], {"deploy/old.yaml"}, ["deploy/new.yaml"], "status")
+    assert ([r.path for r in found.taken], found.unattributed) == (["deploy/new.yaml"], ())
+
+
+def test_rewritten_history_names_markers_no_new_commit_adds() -> None:
+    """A marker new at the head that no commit of the new history added is unattributed."""
+    new = [commit("a", ("M", "cores/a.yaml"))]
+    found = rewritten(new, [], set(), ["deploy/kept.yaml"], "status")
+    assert (found.taken, found.unattributed) == ((), ("deploy/kept.yaml",))
+
+
+def test_a_rebased_trailer_is_history() -> None:
+    """A trailer whose commit was rebased (same author, time and reason) is not taken again."""
+    old = commit("a", message="s\n\nDeploy-All: go")
+    again = commit("b", message="s (reworded)\n\nDeploy-All: go")
+    assert rewritten([again], [old], set(), [], "status").taken == ()
+
+
+def test_a_new_trailer_on_rewritten_history_is_taken() -> None:
+    """A trailer that no dropped commit carried is a request on the rewritten history."""
+    old = commit("a", message="s\n\nDeploy-All: go")
+    other = commit("b", message="s\n\nDeploy-All: another reason")
+    [found] = rewritten([other], [old], set(), [], "status").taken
+    assert (found.commit, found.reason) == ("b" * 40, "another reason")
+
+
+@pytest.mark.parametrize(
+    ("path", "id_line"),
+    [("deploy/go\n.yaml", ""), ("deploy/go.yaml", 'id: "go\\n"\n')],
+)
+def test_a_trailing_newline_is_no_valid_marker_id(path: str, id_line: str) -> None:
+    """Validation refuses an id ending in a newline (`$` alone would let it through)."""
+    text = f"apiVersion: reconciler/v1\nkind: DeployAll\nreason: go\n{id_line}"
+    with pytest.raises(DeclarationError) as invalid:
+        parse_texts({path: text})
+    [problem] = invalid.value.problems
+    assert problem.message.startswith("the file name is not a valid marker id")

@@ -226,7 +226,7 @@ def _assemble(found: _Found) -> DeclaredState:
     origins = [(m.id, m.origin) for m in markers.values()]
     origins += [(a.id, a.origin) for a in actions.values()]
     for marker_id, origin in origins:
-        if not _NAME.match(marker_id):
+        if not _NAME.fullmatch(marker_id):
             found.problems.append(_bad_marker_id(origin))
     return DeclaredState(
         settings=settings_list[0] if settings_list else Settings(),

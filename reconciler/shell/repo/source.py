@@ -36,9 +36,10 @@ from reconciler.shell.repo.credentials import remote_of
 from reconciler.shell.repo.files import read_revision
 
 log = logging.getLogger(__name__)
-_RECORD, _FIELD = "\x1e", "\x1f"
+_FIELD = "\x1f"
 _CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
-_LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an <%ae>{_FIELD}%aI{_FIELD}%B{_FIELD}"
+_LOG_FORMAT = "%H%x00%an <%ae>%x00%aI%x00%B"
+_STATUS = re.compile(r"\n?([A-Z])[0-9]*")
 _REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
 
 
@@ -150,20 +151,26 @@ class GitSource:
             return False
         return True
 
-    def commits(self, since: str, head: str) -> list[Commit]:
-        """First-parent commits after `since` up to `head`, oldest first, with changed paths."""
+    def commits(self, since: str | None, head: str) -> list[Commit]:
+        """First-parent commits after `since` up to `head`, oldest first, with changed paths.
+
+        `since` None means from the root. When `since` is no ancestor of `head` (a rewritten
+        history), these are the commits of `head` that `since` cannot reach: the new history
+        after the merge base. Paths are exactly as Git stores them (NUL-separated, never quoted).
+        """
         if since == head:
             return []
-        log = self._git(
+        listing = self._git(
             "log",
+            "-z",
             "--first-parent",
             "--reverse",
             "--diff-merges=first-parent",
             "--name-status",
             f"--format={_LOG_FORMAT}",
-            f"{since}..{head}",
+            head if since is None else f"{since}..{head}",
         )
-        return [_commit(record) for record in log.split(_RECORD) if record.strip()]
+        return _commits(listing.split("\0"))
 
     def files(
         self, revision: str, limits: Limits = Limits(), reuse: Mapping[str, RepoFile] | None = None
@@ -255,24 +262,45 @@ def redact(text: str) -> str:
     return _CREDENTIALS.sub(r"\1***@", text)
 
 
-def _commit(record: str) -> Commit:
-    sha, author, date, message, changes = record.split(_FIELD, 4)
+def _commits(tokens: list[str]) -> list[Commit]:
+    """Parse `git log -z --name-status` output split at NUL.
+
+    Each commit is four tokens (sha, author, date, message: Git cuts a message at a NUL, so
+    none holds one), then its changes: a status token (`A`, `M`, `R100`…; the first one after
+    a newline), then one path, or two for a rename or copy. A status is an upper-case letter
+    and a sha is lower-case hex, so the next commit is never taken for a change; paths are
+    taken by position, whatever they hold.
+    """
+    found: list[Commit] = []
+    at = 0
+    while at + 4 <= len(tokens) and tokens[at]:
+        sha, author, date, message = tokens[at : at + 4]
+        changes, at = _changes(tokens, at + 4)
+        found.append(_commit(sha, author, date, message, changes))
+    return found
+
+
+def _commit(sha: str, author: str, date: str, message: str, changes: list[Change]) -> Commit:
     return Commit(
         sha=sha.strip(),
         author=author,
         authored_at=datetime.fromisoformat(date),
         message=message.strip(),
-        changes=tuple(_changes(changes)),
+        changes=tuple(changes),
     )
 
 
-def _changes(text: str) -> list[Change]:
+def _changes(tokens: list[str], at: int) -> tuple[list[Change], int]:
+    """The changes from `tokens[at]` on, and the index of the next commit's first token."""
     found = []
-    for line in text.strip().splitlines():
-        status, *paths = line.split("\t")
-        if paths:
-            found.append(Change(status[:1], paths[-1]))
-    return found
+    while at < len(tokens) and (status := _STATUS.fullmatch(tokens[at])) is not None:
+        letter = status.group(1)
+        width = 2 if letter in ("R", "C") else 1
+        paths = tokens[at + 1 : at + 1 + width]
+        if len(paths) == width:
+            found.append(Change(letter, paths[-1]))
+        at += 1 + width
+    return found, at
 
 
 def local_path(source: str) -> Path | None:
