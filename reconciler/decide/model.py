@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 API_VERSION = "reconciler/v1"
-NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}(?!\n)$"
 
 
 class Kind(StrEnum):

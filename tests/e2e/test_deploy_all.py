@@ -214,6 +214,7 @@ def test_core_action_marker_runs_once(tmp_path: Path, core_factory: CoreFactory)
 def test_start_is_refused_where_not_deployed(tmp_path: Path, core_factory: CoreFactory) -> None:
     """Start never deploys: on a Core without the deployment it is refused with the reason."""
     fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    fleet.once()
     done = fleet.action("start", "web", check=False)
     assert done.returncode == 1
     assert "edge-1: refused: pipeline web is not deployed on core edge-1" in done.stdout

