@@ -37,7 +37,7 @@ from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
 from reconciler.decide.plan import plan
-from reconciler.decide.report import Refusal, ReportInputs, report_of
+from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs, report_of
 from reconciler.decide.rows import Inputs, Row
 from reconciler.shell import actions, deployer, intake
 from reconciler.shell.clock import Clock
@@ -149,7 +149,7 @@ class Reconciler:
         A report push rejected because the branch moved leaves `tip` unknown, so that the next
         poll runs a whole pass on the new head.
         """
-        snapshot = await self.ledger.snapshot()
+        snapshot = await self.ledger.snapshot(recent=RECORDS_KEPT)
         inputs = Inputs(
             verdict.state, snapshot.records, self.observations, self.clock(), self.interval
         )
