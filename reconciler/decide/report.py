@@ -3,10 +3,18 @@
 `status/README.md` is for people on a Git hosting page: the Management → Pipelines table, a
 triage section for the rows that need someone, the Cores, and recent requests. `pipelines.json`
 is the same for machines (schema in `schemas/pipelines.schema.json`). Runs get their own files.
+How rows and runs read is in `rowview` and `runview`; this module puts the files together.
+
+The report folder is regenerated, never patched: `report_files` is everything it holds, and the
+writer removes any other file there. It keeps the records of the newest `RECORDS_KEPT` runs;
+the README's "Recent requests" table and the `requests` of `pipelines.json` list the newest
+`RECENT_SHOWN` of them. Every value from Git, the ledger or a Core that reaches a Markdown page
+goes through `decide.markdown`; every string in a JSON file is valid Unicode.
 
 Volatile values (`generated_at`, a reachable Core's `last_seen`) live only in `pipelines.json`
 and are left out of its `content_digest`; the README shows no volatile value at all, so that a
-report commit happens only when something a person cares about changed. Pure module.
+report commit happens only when something a person cares about changed (`unchanged` is the
+test, and it trusts nothing the file says about itself). Pure module.
 """
 
 from __future__ import annotations
@@ -17,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.decide import runview
+from reconciler.decide import rowview, runview
 from reconciler.decide.components import Key
 from reconciler.decide.fingerprint import digest
+from reconciler.decide.markdown import code, text
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Run, RunKind
 from reconciler.decide.rows import STALE_AFTER_INTERVALS, Inputs, Row, Status, rows
@@ -27,7 +36,11 @@ from reconciler.decide.runview import when
 from reconciler.decide.unmanaged import unmanaged
 
 VOLATILE = ("generated_at", "last_seen")
-CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
+RECORDS_KEPT = 200
+"""How many runs (newest first) keep their records in the report folder. Older records are
+removed from it; they live on in Git history and in the ledger."""
+RECENT_SHOWN = 20
+"""How many runs (newest first) the "Recent requests" table and `pipelines.json` list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +85,31 @@ def report_of(
 
 
 def report_files(inputs: ReportInputs) -> dict[str, str]:
-    """Every report file, by path relative to the report folder."""
+    """Every file of the report folder, by path relative to it: nothing else belongs there."""
     document = pipelines_document(inputs)
     files = {"pipelines.json": json_text(document), "README.md": readme(inputs)}
-    for run in inputs.runs:
-        folder = "deployments" if run.kind is RunKind.DEPLOY else "actions"
-        files[f"{folder}/{run.id}.json"] = json_text(runview.run_document(run))
+    for run in inputs.runs[:RECORDS_KEPT]:
+        record = valid_unicode(runview.run_document(run))
+        files[runview.record_path(run, "json")] = json_text(record)
         if run.kind is RunKind.DEPLOY:
-            files[f"{folder}/{run.id}.md"] = runview.run_markdown(run)
+            files[runview.record_path(run, "md")] = runview.run_markdown(run)
     return files
 
 
 def json_text(document: Any) -> str:
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def valid_unicode(value: Any) -> Any:
+    """`value` with every string one that UTF-8 can hold: a lone surrogate (a Core can send one
+    as a JSON escape) becomes `?` instead of failing the digest or the commit."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {key: valid_unicode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [valid_unicode(item) for item in value]
+    return value
 
 
 def pipelines_document(inputs: ReportInputs) -> dict[str, Any]:
@@ -95,8 +120,9 @@ def pipelines_document(inputs: ReportInputs) -> dict[str, Any]:
         "refused": _refusal_document(inputs.refused),
         "pipelines": [_row_document(row) for row in inputs.rows],
         "cores": [_core_document(inputs, core) for core in inputs.cores],
-        "requests": [runview.run_summary(run) for run in inputs.runs],
+        "requests": [runview.run_summary(run) for run in inputs.runs[:RECENT_SHOWN]],
     }
+    document = valid_unicode(document)
     document["content_digest"] = content_digest(document)
     return document
 
@@ -111,6 +137,45 @@ def content_digest(document: Mapping[str, Any]) -> str:
         for core in document.get("cores", [])
     ]
     return digest(stable)
+
+
+def unchanged(existing: str, written: str) -> bool:
+    """Whether `pipelines.json` as found in the repository (`existing`) already says what this
+    report would write (`written`), so that writing it would change only volatile values.
+
+    Nothing the file says about itself is trusted, its `content_digest` field included: apart
+    from its volatile values it must be exactly `written` (so its content, digested again, is
+    the new content, and the digest it carries is that digest). Each volatile value it keeps
+    must be a time this report could have written: no later than the new `generated_at`, and
+    only where `written` has a time too.
+    """
+    try:
+        found = json.loads(existing)
+    except ValueError:
+        return False
+    fresh: dict[str, Any] = json.loads(written)
+    cores = found.get("cores") if isinstance(found, dict) else None
+    if not isinstance(cores, list) or len(cores) != len(fresh["cores"]):
+        return False
+    now = datetime.fromisoformat(fresh["generated_at"])
+    fresh["generated_at"] = _kept_time(found.get("generated_at"), fresh["generated_at"], now)
+    for old, new in zip(cores, fresh["cores"], strict=True):
+        if isinstance(old, dict) and new["reachable"] and new["last_seen"] is not None:
+            new["last_seen"] = _kept_time(old.get("last_seen"), new["last_seen"], now)
+    return json_text(fresh) == existing
+
+
+def _kept_time(old: Any, new: str, now: datetime) -> str:
+    """The volatile time `old` when it is one this report could have written, else `new`."""
+    if not isinstance(old, str):
+        return new
+    try:
+        moment = datetime.fromisoformat(old)
+    except ValueError:
+        return new
+    if moment.tzinfo is None or moment.isoformat() != old or moment > now:
+        return new
+    return old
 
 
 def _refusal_document(refused: Refusal | None) -> dict[str, Any] | None:
@@ -171,8 +236,9 @@ def _core_problem(inputs: ReportInputs, observation: Observation | None) -> str 
 
 def readme(inputs: ReportInputs) -> str:
     """`README.md`: the tables people read on the Git hosting page."""
-    parts = [_header(inputs), _refusal(inputs.refused), _pipelines_table(inputs.rows)]
-    parts += [_triage(inputs.rows), _cores_table(inputs), _runs_table(inputs.runs)]
+    parts = [_header(inputs), _refusal(inputs.refused), rowview.pipelines_table(inputs.rows)]
+    parts += [rowview.triage(inputs.rows), _cores_table(inputs)]
+    parts += [runview.runs_table(inputs.runs[:RECENT_SHOWN])]
     return "\n".join(part for part in parts if part)
 
 
@@ -184,7 +250,7 @@ def _header(inputs: ReportInputs) -> str:
     return (
         "# Pipeline status\n\n"
         "Generated by the reconciler; do not edit. "
-        f"Declared state at `{inputs.revision[:12]}` · {len(inputs.rows)} pipeline(s) · "
+        f"Declared state at {code(inputs.revision[:12])} · {len(inputs.rows)} pipeline(s) · "
         f"{len(inputs.cores)} Core(s)" + (f"\n\nSummary: {summary}" if summary else "") + "\n"
     )
 
@@ -193,54 +259,14 @@ def _refusal(refused: Refusal | None) -> str:
     if refused is None:
         return ""
     lines = [
-        f"> **Declared state refused.** Commit `{refused.revision[:12]}` is invalid "
+        f"> **Declared state refused.** Commit {code(refused.revision[:12])} is invalid "
         f"({len(refused.problems)} problem(s)); the last valid state stays in force.",
         ">",
     ]
-    lines += [f"> - `{problem}`" for problem in refused.problems[:20]]
+    lines += [f"> - {code(problem)}" for problem in refused.problems[:20]]
     if len(refused.problems) > 20:
         lines.append(f"> - … and {len(refused.problems) - 20} more (`reconciler validate`)")
     return "\n".join(lines) + "\n"
-
-
-def _pipelines_table(rows: Sequence[Row]) -> str:
-    lines = [
-        "## Management → Pipelines\n",
-        "| Pipeline | Status | Cores | Tags | Deployed revision | Last deploy |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        cores = ", ".join(c.core if c.assigned else f"~~{c.core}~~" for c in row.cells) or "—"
-        tags = " ".join(f"`{tag.value}`" for tag in row.tags) or "—"
-        revisions = {c.deployed_revision[:12] for c in row.cells if c.deployed_revision}
-        revision = "mixed" if len(revisions) > 1 else (f"`{revisions.pop()}`" if revisions else "—")
-        deployed = [c.deployed_at for c in row.cells if c.deployed_at]
-        name = row.pipeline if row.declared else f"{row.pipeline} (removed)"
-        status = f"**{row.status.value}**" if row.status not in CALM else row.status.value
-        last = when(max(deployed)) if deployed else "—"
-        lines.append(f"| {name} | {status} | {cores} | {tags} | {revision} | {last} |")
-    return "\n".join(lines) + "\n"
-
-
-def _triage(rows: Sequence[Row]) -> str:
-    needing = [row for row in rows if row.status not in CALM or row.tags]
-    if not needing:
-        return ""
-    lines = ["## Needs attention\n"]
-    for row in needing:
-        lines += [f"### {row.pipeline}: {row.status.value}\n"]
-        lines += [
-            "| Core | Assigned | Deployment | Runtime | Last error |",
-            "|---|---|---|---|---|",
-        ]
-        for c in row.cells:
-            error = runview.cell_text(c.last_error) if c.last_error else "—"
-            assigned = "yes" if c.assigned else "no (remove)"
-            lines.append(
-                f"| {c.core} | {assigned} | {c.deployment.value} | {c.runtime.value} | {error} |"
-            )
-        lines.append("")
-    return "\n".join(lines)
 
 
 def _cores_table(inputs: ReportInputs) -> str:
@@ -259,38 +285,15 @@ def _core_line(inputs: ReportInputs, core: str) -> str:
     problem = _core_problem(inputs, observation)
     reachable = bool(observation and observation.reachable)
     if not reachable:
-        shown = f"**no**: {runview.cell_text(problem or '')}"
+        shown = f"**no**: {text(problem or '')}"
     else:
-        shown = f"yes ({problem})" if problem else "yes"
+        shown = f"yes ({text(problem)})" if problem else "yes"
     if reachable and problem is None:
         seen = "current"
     else:
         seen = when(observation.last_seen) if observation and observation.last_seen else "never"
-    version = observation.version if observation and observation.version else "—"
-    names = [f"`{kind.value}/{name}`" for kind, name in inputs.unmanaged.get(core, [])]
-    return f"| {core} | {shown} | {seen} | {version} | {', '.join(names) or '—'} |"
-
-
-def _runs_table(runs: Sequence[Run]) -> str:
-    if not runs:
-        return ""
-    lines = [
-        "## Recent requests\n",
-        "| Request | Kind | State | Commit | Requested by | Finished |",
-        "|---|---|---|---|---|---|",
+    version = text(observation.version or "") if observation else ""
+    names = [
+        code(f"{kind.value}/{name}", cell=True) for kind, name in inputs.unmanaged.get(core, [])
     ]
-    for run in runs:
-        folder = "deployments" if run.kind is RunKind.DEPLOY else "actions"
-        suffix = "md" if run.kind is RunKind.DEPLOY else "json"
-        finished = when(run.finished_at) if run.finished_at else "—"
-        author = runview.cell_text(run.author.split(" <")[0])
-        cells = [
-            f"[{run.id}]({folder}/{run.id}.{suffix})",
-            runview.kind_label(run),
-            run.state.value,
-            f"`{run.commit[:12]}`",
-            author,
-            finished,
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return f"| {text(core)} | {shown} | {seen} | {version or '—'} | {', '.join(names) or '—'} |"

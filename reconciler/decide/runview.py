@@ -1,14 +1,26 @@
-"""How a Deploy All run or a Core Action reads: JSON record, Markdown page, table cells.
+"""How a Deploy All run or a Core Action reads: JSON record, Markdown page, file names.
 
-Pure module.
+A run's records are named after its id only when the id is a valid name (`model.NAME_PATTERN`:
+marker ids, the `<id>-<commit>` form a reused id is refused under, `trailer-…` and the `cli-…`
+ids of command-line actions all are). Any other id (a marker file named `Release 2.yaml`, an id
+too long once renamed, anything with `/`, `..` or a newline) is recorded as `run-` and the first
+16 hex digits of its sha256, so that nothing a request says can choose a path. Every value on
+the Markdown page goes through `decide.markdown`. Pure module.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from reconciler.decide.markdown import code, text
+from reconciler.decide.model import NAME_PATTERN
 from reconciler.decide.outcomes import CoreOutcome, Outcome, Run, RunKind
+
+_NAME = re.compile(NAME_PATTERN)
 
 
 def when(moment: datetime) -> str:
@@ -16,9 +28,45 @@ def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def cell_text(text: str) -> str:
-    """Text made safe for one Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+def record_name(run_id: str) -> str:
+    """The file name (without suffix) of a run's records: its id, or `run-<sha256 prefix>`."""
+    # fullmatch: the pattern's `$` alone would also accept a trailing newline
+    if _NAME.fullmatch(run_id):
+        return run_id
+    return "run-" + hashlib.sha256(run_id.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def record_path(run: Run, suffix: str) -> str:
+    """`deployments/<name>.<suffix>` or `actions/<name>.<suffix>`, relative to the report."""
+    folder = "deployments" if run.kind is RunKind.DEPLOY else "actions"
+    return f"{folder}/{record_name(run.id)}.{suffix}"
+
+
+def page_path(run: Run) -> str:
+    """What a person opens for a run: the Markdown page of a deploy, the record of an action."""
+    return record_path(run, "md" if run.kind is RunKind.DEPLOY else "json")
+
+
+def runs_table(runs: Sequence[Run]) -> str:
+    """The README's "Recent requests" table, each request linked to its page."""
+    if not runs:
+        return ""
+    lines = [
+        "## Recent requests\n",
+        "| Request | Kind | State | Commit | Requested by | Finished |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        cells = [
+            f"[{text(run.id)}]({page_path(run)})",
+            text(kind_label(run)),
+            run.state.value,
+            code(run.commit[:12], cell=True),
+            text(run.author.split(" <")[0]) or "—",
+            when(run.finished_at) if run.finished_at else "—",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def describe(run: Run) -> str:
@@ -111,17 +159,17 @@ def _core_document(core: CoreOutcome) -> dict[str, Any]:
 def run_markdown(run: Run) -> str:
     """`deployments/<id>.md`: the run for people."""
     lines = [
-        f"# {kind_label(run)} `{run.id}`: {run.state.value}\n",
-        f"- Requested by {cell_text(run.author)} in commit `{run.commit[:12]}` "
+        f"# {text(kind_label(run))} {code(run.id)}: {run.state.value}\n",
+        f"- Requested by {text(run.author)} in commit {code(run.commit[:12])} "
         f"at {when(run.requested_at)}",
-        f"- Reason: {cell_text(run.reason) or '—'}",
+        f"- Reason: {text(run.reason) or '—'}",
     ]
     if run.plan_digest:
-        lines.append(f"- Plan digest: `{run.plan_digest}`")
+        lines.append(f"- Plan digest: {code(run.plan_digest)}")
     if run.expect_plan:
-        lines.append(f"- Expected plan: `{run.expect_plan}`")
+        lines.append(f"- Expected plan: {code(run.expect_plan)}")
     if run.note:
-        lines.append(f"- Note: {cell_text(run.note)}")
+        lines.append(f"- Note: {text(run.note)}")
     if run.started_at and run.finished_at:
         seconds = (run.finished_at - run.started_at).total_seconds()
         lines.append(f"- Ran from {when(run.started_at)} for {seconds:.1f} s")
@@ -132,17 +180,18 @@ def run_markdown(run: Run) -> str:
 
 
 def _core_markdown(core: CoreOutcome) -> list[str]:
-    lines = [f"## {core.core}: {core.outcome.value}\n"]
+    lines = [f"## {text(core.core)}: {core.outcome.value}\n"]
     if core.reason:
-        lines.append(f"{core.reason}: {cell_text(core.message or '')}\n")
+        lines.append(text(f"{core.reason}: {core.message or ''}") + "\n")
     if core.steps:
         lines += ["| Step | Component | Outcome | Detail |", "|---|---|---|---|"]
         for step in core.steps:
             mark = (
                 step.outcome.value if step.outcome is Outcome.DONE else f"**{step.outcome.value}**"
             )
-            detail = cell_text(f"{step.reason or ''} {step.message or ''}") or "—"
-            lines.append(f"| {step.step} | {step.kind}/{step.name} | {mark} | {detail} |")
+            detail = text(f"{step.reason or ''} {step.message or ''}") or "—"
+            component = text(f"{step.kind}/{step.name}")
+            lines.append(f"| {step.step} | {component} | {mark} | {detail} |")
         lines.append("")
     elif not core.reason:
         lines.append("Nothing to change.\n")

@@ -40,7 +40,7 @@ from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
 from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
 from reconciler.decide.records import adopted
-from reconciler.decide.report import Refusal, ReportInputs, report_of
+from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs, report_of
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
@@ -163,7 +163,7 @@ class Reconciler:
         A report push rejected because the branch moved leaves `tip` unknown, so that the next
         poll runs a whole pass on the new head.
         """
-        snapshot, now = await self.ledger.snapshot(), self.clock()
+        snapshot, now = await self.ledger.snapshot(recent=RECORDS_KEPT), self.clock()
         records = adopted(snapshot.records, self.observations)
         period = SETTLE_INTERVALS * self.interval
         self.shown = settled(self.observations, self.shown, now, period)

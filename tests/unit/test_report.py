@@ -1,10 +1,14 @@
-"""Status reports (reconciler.decide.report): golden files, schema, and the no-churn digest."""
+"""Status reports (reconciler.decide.report): golden files, schema, the no-churn digest, what
+the report folder keeps, and what counts as an unchanged `pipelines.json`."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,8 +17,18 @@ from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Observation, Reason, Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind, StepResult
 from reconciler.decide.records import Stage
-from reconciler.decide.report import Refusal, ReportInputs, content_digest, report_files
+from reconciler.decide.report import (
+    RECENT_SHOWN,
+    RECORDS_KEPT,
+    Refusal,
+    ReportInputs,
+    content_digest,
+    json_text,
+    report_files,
+    unchanged,
+)
 from reconciler.decide.rows import Inputs, rows
+from reconciler.decide.runview import record_name
 from tests.support.world import (
     BASE,
     INTERVAL,
@@ -133,3 +147,119 @@ def test_a_real_change_changes_the_digest() -> None:
     after = json.loads(report_files(inputs(edge_2_running=True))["pipelines.json"])
     assert before["content_digest"] != after["content_digest"]
     assert content_digest(before) == before["content_digest"]
+
+
+def pipelines_json(offset: timedelta = timedelta(0)) -> str:
+    return report_files(inputs(offset))["pipelines.json"]
+
+
+def edited(change: Callable[[dict[str, Any]], object]) -> str:
+    """The `pipelines.json` of a pass a minute ago, as a hand edit left it."""
+    document = json.loads(pipelines_json(timedelta(minutes=-1)))
+    change(document)
+    return json_text(document)
+
+
+def test_only_volatile_values_differ_is_unchanged() -> None:
+    """A `pipelines.json` written a minute ago, untouched, needs no new commit."""
+    assert unchanged(pipelines_json(timedelta(minutes=-1)), pipelines_json())
+
+
+UNCHANGED_CASES: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
+    ("status edited, digest kept", lambda d: d["pipelines"][0].update(status="Running")),
+    ("digest edited alone", lambda d: d.update(content_digest="sha256:" + "0" * 64)),
+    ("a request added", lambda d: d["requests"].append({**d["requests"][0], "id": "forged"})),
+    ("a key added", lambda d: d.update(owner="mallory")),
+    ("a core's version edited", lambda d: d["cores"][0].update(version="9.9.9")),
+    ("a core removed", lambda d: d["cores"].pop()),
+    ("generated_at made text", lambda d: d.update(generated_at="<script>")),
+    ("generated_at in the future", lambda d: d.update(generated_at="2099-01-01T00:00:00+00:00")),
+    ("generated_at without a zone", lambda d: d.update(generated_at="2026-11-28T11:00:00")),
+    ("last_seen made text", lambda d: d["cores"][0].update(last_seen="yesterday")),
+    ("unreachable last_seen edited", lambda d: d["cores"][1].update(last_seen=d["generated_at"])),
+]
+
+
+@pytest.mark.parametrize(
+    "change", [case[1] for case in UNCHANGED_CASES], ids=[case[0] for case in UNCHANGED_CASES]
+)
+def test_a_hand_edit_is_a_change(change: Callable[[dict[str, Any]], object]) -> None:
+    """An edit anywhere but a plausible volatile time makes the file changed (it is rewritten)."""
+    assert not unchanged(edited(change), pipelines_json())
+
+
+@pytest.mark.parametrize(
+    "existing",
+    ["", "not json", "[]", '{"cores": 3}', json.dumps(json.loads(pipelines_json()))],
+    ids=["empty", "not json", "a list", "cores not a list", "same content reformatted"],
+)
+def test_a_malformed_file_is_a_change(existing: str) -> None:
+    """A file that is not exactly as the report writes it is rewritten."""
+    assert not unchanged(existing, pipelines_json())
+
+
+def numbered_runs(count: int) -> list[Run]:
+    """`count` runs, newest first, as the ledger hands them over."""
+    return [replace(run(), id=f"run-{number:03d}") for number in range(count, 0, -1)]
+
+
+def test_records_of_the_newest_runs_are_kept() -> None:
+    """The report keeps the records of the newest `RECORDS_KEPT` runs and no older ones."""
+    files = report_files(replace(inputs(), runs=numbered_runs(RECORDS_KEPT + 5)))
+    records = {path for path in files if path.startswith("deployments/")}
+    assert len(records) == 2 * RECORDS_KEPT
+    assert f"deployments/run-{RECORDS_KEPT + 5:03d}.json" in records
+    assert "deployments/run-005.json" not in records
+
+
+def test_readme_and_pipelines_json_list_the_newest_runs() -> None:
+    """The "Recent requests" table and `requests` show the newest `RECENT_SHOWN` runs."""
+    files = report_files(replace(inputs(), runs=numbered_runs(RECENT_SHOWN + 5)))
+    listed = [line for line in files["README.md"].splitlines() if line.startswith("| [run-")]
+    assert len(listed) == RECENT_SHOWN
+    assert listed[0].startswith(f"| [run-{RECENT_SHOWN + 5:03d}]")
+    assert len(json.loads(files["pipelines.json"])["requests"]) == RECENT_SHOWN
+
+
+@pytest.mark.parametrize(
+    ("run_id", "kept"),
+    [
+        ("first-rollout", True),
+        ("first-rollout-c0ffee1", True),
+        ("trailer-c0ffeec0ffee", True),
+        ("cli-20261128-120000-start-web", True),
+        ("../../etc/passwd", False),
+        ("a/b", False),
+        ("ok\n", False),
+        ("Release 2", False),
+        ("", False),
+        ("x" * 64, False),
+    ],
+)
+def test_record_names_come_from_valid_ids_only(run_id: str, kept: bool) -> None:
+    """A valid id names its records; any other id becomes `run-<sha256 prefix>`."""
+    name = record_name(run_id)
+    assert (name == run_id) is kept
+    if not kept:
+        assert name.startswith("run-")
+        assert len(name) == len("run-") + 16
+
+
+def test_an_unsafe_id_is_linked_by_its_safe_name() -> None:
+    """The README links a run with an unsafe id to the record the report writes for it."""
+    files = report_files(replace(inputs(), runs=[replace(run(), id="../x\n# y")]))
+    safe = record_name("../x\n# y")
+    assert f"deployments/{safe}.md" in files
+    assert f"](deployments/{safe}.md)" in files["README.md"]
+
+
+def test_a_lone_surrogate_from_a_core_is_written_as_a_question_mark() -> None:
+    """A Core version with a lone surrogate neither breaks the digest nor the file's UTF-8."""
+    base = inputs()
+    odd = replace(base.observations["edge-1"], version="v\ud800")
+    document = json.loads(
+        report_files(replace(base, observations={**base.observations, "edge-1": odd}))[
+            "pipelines.json"
+        ]
+    )
+    assert document["cores"][0]["version"] == "v?"

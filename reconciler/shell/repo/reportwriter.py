@@ -1,24 +1,30 @@
 """Writing the report back into the repository without churn (SPEC §7).
 
-Only files whose content changed are written; `pipelines.json` counts as unchanged when its
-`content_digest` is, so volatile times alone never make a commit. The commit goes on top of the
-fetched head as the bot identity and is pushed; a rejected push (someone pushed meanwhile)
-returns `pushed=False`, and the caller builds the report again on the new head.
+The report folder is regenerated, never patched. Every file the report holds is compared, whole,
+with what the folder has; any other file found there (a forged run record, an old record past
+`RECORDS_KEPT`, a symlink, a submodule) is removed. `pipelines.json` counts as unchanged when
+only its volatile values differ (`decide.report.unchanged`, which recomputes everything from its
+content and trusts no field of it), so volatile times alone never make a commit. The commit goes
+on top of the fetched head as the bot identity and is pushed; a rejected push (someone pushed
+meanwhile) returns `pushed=False`, and the caller builds the report again on the new head.
 
 I/O module (the Git source). Blocking: run it in a worker thread.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Sequence
 
-from reconciler.decide.report import ReportInputs, report_files
+from reconciler.decide.markdown import clean
+from reconciler.decide.report import ReportInputs, report_files, unchanged
 from reconciler.errors import SourceUnavailable
-from reconciler.shell.repo.source import GitSource, Identity
+from reconciler.shell.repo.source import GitSource, Identity, TreeFile
 
 log = logging.getLogger(__name__)
 MESSAGE = "reconciler: status report for {revision}"
+LISTED = 50
+"""How many paths of each kind the commit message names; the rest are counted."""
 
 
 def write_report(
@@ -26,37 +32,49 @@ def write_report(
 ) -> tuple[str | None, bool]:
     """Commit and push the changed report files; (commit or None, whether it was pushed)."""
     files = {f"{report_dir}/{path}": text for path, text in report_files(inputs).items()}
-    changed = {path: text for path, text in files.items() if not _same(source, head, path, text)}
-    if not changed:
+    found = source.tree_files(head, report_dir)
+    changed = {path: text for path, text in files.items() if not _holds(found.get(path), text)}
+    data = f"{report_dir}/pipelines.json"
+    if data in changed and _settled(source, head, found.get(data), data, changed[data]):
+        del changed[data]
+    removed = sorted(set(found) - set(files))
+    if not changed and not removed:
         return None, False
-    message = MESSAGE.format(revision=inputs.revision[:12]) + "\n\n" + _summary(changed)
-    commit = source.commit_files(head, changed, message, identity, inputs.now)
+    summary = _summary("Updated", sorted(changed)) + _summary("Removed", removed)
+    message = MESSAGE.format(revision=inputs.revision[:12]) + "\n" + summary
+    commit = source.commit_files(head, changed, message, identity, inputs.now, removed=removed)
     pushed = source.push(commit)
     log.info(
-        "report %s: %d file(s) %s", commit[:12], len(changed), "pushed" if pushed else "rejected"
+        "report %s: %d file(s) written, %d removed, %s",
+        commit[:12],
+        len(changed),
+        len(removed),
+        "pushed" if pushed else "rejected",
     )
     return commit, pushed
 
 
-def _same(source: GitSource, head: str, path: str, text: str) -> bool:
-    existing = source.blob(head, path)
-    if existing is None:
+def _holds(entry: TreeFile | None, text: str) -> bool:
+    return entry is not None and entry.holds(text)
+
+
+def _settled(source: GitSource, head: str, entry: TreeFile | None, path: str, text: str) -> bool:
+    """Whether the `pipelines.json` found differs from `text` in volatile values only."""
+    if entry is None or not entry.plain:
         return False
-    if path.endswith("/pipelines.json"):
-        return _digest(existing.decode("utf-8", "replace")) == _digest(text)
-    return existing == text.encode("utf-8")
+    existing = (source.blob(head, path) or b"").decode("utf-8", "replace")
+    return unchanged(existing, text)
 
 
-def _digest(text: str) -> str | None:
-    try:
-        found = json.loads(text).get("content_digest")
-    except (ValueError, AttributeError):
-        return None
-    return str(found) if found else None
-
-
-def _summary(changed: dict[str, str]) -> str:
-    return "Updated:\n" + "\n".join(f"- {path}" for path in sorted(changed))
+def _summary(title: str, paths: Sequence[str]) -> str:
+    """A paragraph of the commit message; a path found in the repository may hold anything, so
+    each is shown on one line (a newline could otherwise forge a trailer)."""
+    if not paths:
+        return ""
+    lines = [f"- {clean(path)}" for path in paths[:LISTED]]
+    if len(paths) > LISTED:
+        lines.append(f"- … and {len(paths) - LISTED} more")
+    return f"\n{title}:\n" + "\n".join(lines) + "\n"
 
 
 class PushRejections:

@@ -13,11 +13,12 @@ I/O module (the git command, the object database).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -49,6 +50,28 @@ class Identity:
 
     name: str = "reconciler"
     email: str = "reconciler@localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeFile:
+    """One entry of a tree that is not a folder: its Git mode and object id."""
+
+    mode: int
+    sha: str
+
+    @property
+    def plain(self) -> bool:
+        """A regular file (not executable, not a symlink, not a submodule)."""
+        return self.mode == PLAIN_FILE
+
+    def holds(self, text: str) -> bool:
+        """Whether this is a plain file holding exactly `text` (as UTF-8)."""
+        data = text.encode("utf-8")
+        blob_id = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False)
+        return self.plain and self.sha == blob_id.hexdigest()
+
+
+PLAIN_FILE = 0o100644
 
 
 class GitSource:
@@ -194,12 +217,31 @@ class GitSource:
         data: bytes = item.data_stream.read() if isinstance(item, git.Blob) else b""
         return data
 
+    def tree_files(self, revision: str, folder: str) -> dict[str, TreeFile]:
+        """Every entry at or under `folder` at `revision` that is not a folder (files, symlinks,
+        submodules), by path from the root; `folder` itself when it is not a folder."""
+        try:
+            top = self.repo.commit(revision).tree / folder
+        except KeyError:
+            return {}
+        return dict(_leaves(top))
+
     def commit_files(
-        self, base: str, files: Mapping[str, str], message: str, identity: Identity, at: datetime
+        self,
+        base: str,
+        files: Mapping[str, str],
+        message: str,
+        identity: Identity,
+        at: datetime,
+        *,
+        removed: Sequence[str] = (),
     ) -> str:
-        """A new commit on top of `base` with `files` written (paths from the repository root)."""
+        """A new commit on top of `base` with `files` written and the files `removed` gone
+        (paths from the repository root)."""
         repo = self.repo
         index = git.IndexFile.from_tree(repo, base)
+        for path in removed:
+            index.entries.pop((path, 0), None)
         entries = [
             BaseIndexEntry((0o100644, self._store(text), 0, path)) for path, text in files.items()
         ]
@@ -250,6 +292,17 @@ def _forget_stored_credentials(repo: git.Repo) -> None:
     if cleaned != stored:
         repo.git.remote("set-url", "origin", cleaned)
         log.info("removed the credentials stored in %s/config", repo.git_dir)
+
+
+def _leaves(top: git.objects.base.IndexObject) -> Iterator[tuple[str, TreeFile]]:
+    # a loop, not recursion: a pushed tree can nest deeper than Python's recursion limit
+    pending = [top]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, git.Tree):
+            pending.extend(item)
+        else:
+            yield str(item.path), TreeFile(item.mode, item.hexsha)
 
 
 def _stderr(error: git.GitCommandError) -> str:

@@ -1,0 +1,64 @@
+"""How rows read in the README: the Management → Pipelines table and the triage section.
+
+A row that is not calm (drift, pending) shows its status in bold; a row that is not calm or
+carries a tag gets a triage table of its cells. Every name and error goes through
+`decide.markdown`. Pure module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.decide.markdown import code, text
+from reconciler.decide.rows import Row, Status
+from reconciler.decide.runview import when
+
+CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
+
+
+def pipelines_table(rows: Sequence[Row]) -> str:
+    """The Management → Pipelines table: one line per row."""
+    lines = [
+        "## Management → Pipelines\n",
+        "| Pipeline | Status | Cores | Tags | Deployed revision | Last deploy |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [_pipeline_line(row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _pipeline_line(row: Row) -> str:
+    cores = ", ".join(text(c.core) if c.assigned else f"~~{text(c.core)}~~" for c in row.cells)
+    tags = " ".join(code(tag.value, cell=True) for tag in row.tags) or "—"
+    revisions = {c.deployed_revision[:12] for c in row.cells if c.deployed_revision}
+    revision = "mixed" if len(revisions) > 1 else "—"
+    if len(revisions) == 1:
+        revision = code(revisions.pop(), cell=True)
+    deployed = [c.deployed_at for c in row.cells if c.deployed_at]
+    name = text(row.pipeline) if row.declared else f"{text(row.pipeline)} (removed)"
+    status = f"**{row.status.value}**" if row.status not in CALM else row.status.value
+    last = when(max(deployed)) if deployed else "—"
+    return f"| {name} | {status} | {cores or '—'} | {tags} | {revision} | {last} |"
+
+
+def triage(rows: Sequence[Row]) -> str:
+    """ "Needs attention": a heading and a table of cells for each row that needs someone."""
+    needing = [row for row in rows if row.status not in CALM or row.tags]
+    if not needing:
+        return ""
+    lines = ["## Needs attention\n"]
+    for row in needing:
+        lines += [f"### {text(row.pipeline)}: {row.status.value}\n"]
+        lines += [
+            "| Core | Assigned | Deployment | Runtime | Last error |",
+            "|---|---|---|---|---|",
+        ]
+        for c in row.cells:
+            error = text(c.last_error or "") or "—"
+            assigned = "yes" if c.assigned else "no (remove)"
+            lines.append(
+                f"| {text(c.core)} | {assigned} | {c.deployment.value} | {c.runtime.value} "
+                f"| {error} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
