@@ -42,7 +42,8 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
-    state = workspace.declared(repository.folder(args), config)
+    repo = repository.folder(args)
+    state = workspace.declared(repo, config)
     action = Action(ActionVerb(args.verb), args.pipeline, targets(state, args.pipeline, args.core))
     print(
         f"{action.verb.value} {action.pipeline} on {', '.join(action.cores)}: taken",
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Readback(action.cores)
     try:
         ledger = workspace.ledger_dir(args, config)
-        outcomes = asyncio.run(act(state, config, action, ledger, on_each=progress.done))
+        outcomes = asyncio.run(act(repo, state, config, action, ledger, on_each=progress.done))
     finally:
         progress.close()
     for outcome in outcomes:

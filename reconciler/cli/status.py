@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.cli import repository, workspace
+from reconciler.decide.diffview import drift_lines
 from reconciler.decide.report import json_text, pipelines_document, readme, report_of
 from reconciler.decide.rows import Inputs, Row, needs_attention
 from reconciler.shell.workspace import revision_label
@@ -65,4 +66,5 @@ def table(found: tuple[Row, ...]) -> str:
             error = f"  error: {cell.last_error}" if cell.last_error else ""
             state = f"{cell.deployment.value}, {cell.runtime.value}"
             lines.append(f"{'':<{width}}    {cell.core}: {state}{note}{error}")
+            lines += [f"{'':<{width}}      {line}" for line in drift_lines(cell.drift)]
     return "\n".join(lines) + "\n"

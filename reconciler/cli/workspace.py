@@ -51,4 +51,5 @@ def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
         taken = asyncio.run(found)
     finally:
         progress.close()
+    print(f"deployed: from {taken.deployed_from}", file=sys.stderr)
     return taken, config

@@ -38,17 +38,6 @@ def same_spec(observed: ObservedComponent, expected: Mapping[str, Any]) -> bool:
     return digest(project(observed.body, expected)) == digest(expected)
 
 
-def missing_or_changed(
-    expected: Iterable[ComponentSpec], held: Mapping[Any, ObservedComponent]
-) -> list[ComponentSpec]:
-    """The expected components the Core does not hold as expected (deleted or edited)."""
-    return [
-        spec
-        for spec in expected
-        if (found := held.get(spec.key)) is None or not same_spec(found, spec.body)
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class FieldChange:
     """One field of a component that differs: where, what was expected, what the Core holds.

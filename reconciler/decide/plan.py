@@ -21,7 +21,7 @@ from typing import Any
 
 from reconciler.decide import resolve
 from reconciler.decide.components import ComponentSpec, Key, OpKind, role_of
-from reconciler.decide.diff import same_spec
+from reconciler.decide.diff import FieldChange, field_changes, same_spec
 from reconciler.decide.fingerprint import digest
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Reason
@@ -40,6 +40,9 @@ class Operation:
     """The spec to PUT (None for a delete)."""
     pipelines: tuple[str, ...] = ()
     """The pipelines on this Core that need the component (empty for a delete)."""
+    changes: tuple[FieldChange, ...] = ()
+    """For an update, the fields it changes on the Core: `expected` is what it writes, `held`
+    what the Core holds now (secrets masked); the digest does not cover them."""
 
     @property
     def key(self) -> Key:
@@ -157,7 +160,10 @@ def _upsert(
         why = "take ownership of an existing component"
     elif tuple(sorted(held.metadata.get("pipelines", []))) != pipelines:
         why = "pipelines using it changed"
-    return Operation(OpKind.UPDATE, kind, name, why, body, pipelines) if why else None
+    if why is None:
+        return None
+    changes = tuple(field_changes(body, held.body))
+    return Operation(OpKind.UPDATE, kind, name, why, body, pipelines, changes)
 
 
 def _role(op: Operation, observation: Observation) -> int:

@@ -9,6 +9,9 @@ import json
 from typing import Any
 
 from reconciler.decide.components import OpKind
+from reconciler.decide.diff import FieldChange
+from reconciler.decide.diffview import value_text
+from reconciler.decide.markdown import code
 from reconciler.decide.plan import CorePlan, Plan
 
 _MARK = {OpKind.CREATE: "+", OpKind.UPDATE: "~", OpKind.DELETE: "-"}
@@ -41,7 +44,14 @@ def _core_text(core: CorePlan) -> list[str]:
     lines = [f"{core.core}: {len(core.operations)} change(s)"]
     for op in core.operations:
         lines.append(f"  {_MARK[op.op]} {op.op.value:<6} {op.kind.value}/{op.name}  ({op.why})")
+        lines += [f"      {planned_line(change)}" for change in op.changes]
     return lines
+
+
+def planned_line(change: FieldChange) -> str:
+    """`path: on the Core now -> what the deploy writes`."""
+    now = "absent" if change.absent else value_text(change.held)
+    return f"{change.path}: {now} -> {value_text(change.expected)}"
 
 
 def _pin_hint(plan: Plan) -> str:
@@ -75,9 +85,16 @@ def _core_markdown(core: CorePlan) -> list[str]:
     if not core.operations:
         return [f"| {core.core} | none | — | — |"]
     return [
-        f"| {core.core} | {_MARK[op.op]} {op.op.value} | `{op.kind.value}/{op.name}` | {op.why} |"
+        f"| {core.core} | {_MARK[op.op]} {op.op.value} | `{op.kind.value}/{op.name}` "
+        f"| {op.why}{_fields(op.changes)} |"
         for op in core.operations
     ]
+
+
+def _fields(changes: tuple[FieldChange, ...]) -> str:
+    if not changes:
+        return ""
+    return ": " + ", ".join(code(change.path, cell=True) for change in changes)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -97,6 +114,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                         "why": op.why,
                         "pipelines": list(op.pipelines),
                         "spec": op.body,
+                        "changes": [
+                            {
+                                "path": change.path,
+                                "from": change.held,
+                                "to": change.expected,
+                                "absent": change.absent,
+                            }
+                            for change in op.changes
+                        ],
                     }
                     for op in core.operations
                 ],

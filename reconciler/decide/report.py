@@ -2,7 +2,8 @@
 
 `status/README.md` is for people on a Git hosting page: the Management → Pipelines table, a
 triage section for the rows that need someone, the Cores, and recent requests. `pipelines.json`
-is the same for machines (schema in `schemas/pipelines.schema.json`). Runs get their own files.
+is the same for machines (schema in `schemas/pipelines.schema.json`). Runs get their own files,
+and each Core its inventory of what was deployed there (`decide.inventory`).
 How rows and runs read is in `rowview` and `runview`; this module puts the files together.
 
 The report folder is regenerated, never patched: `report_files` is everything it holds, and the
@@ -27,10 +28,13 @@ from typing import Any
 
 from reconciler.decide import rowview, runview
 from reconciler.decide.components import Key
+from reconciler.decide.diff import ComponentDrift
 from reconciler.decide.fingerprint import digest
+from reconciler.decide.inventory import inventories
 from reconciler.decide.markdown import code, text
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import Run, RunKind
+from reconciler.decide.records import Records
 from reconciler.decide.rows import STALE_AFTER_INTERVALS, Inputs, Row, Status, rows
 from reconciler.decide.runview import when
 from reconciler.decide.unmanaged import unmanaged
@@ -62,6 +66,8 @@ class ReportInputs:
     unmanaged: Mapping[str, Sequence[Key]] = field(default_factory=dict)
     runs: Sequence[Run] = ()
     refused: Refusal | None = None
+    records: Records = field(default_factory=Records)
+    """What the rows were judged by; written as each Core's inventory (`decide.inventory`)."""
 
 
 def report_of(
@@ -81,6 +87,7 @@ def report_of(
         unmanaged={core: unmanaged(inputs.state, inputs.records, seen, core) for core in cores},
         runs=tuple(runs),
         refused=refused,
+        records=inputs.records,
     )
 
 
@@ -88,6 +95,8 @@ def report_files(inputs: ReportInputs) -> dict[str, str]:
     """Every file of the report folder, by path relative to it: nothing else belongs there."""
     document = pipelines_document(inputs)
     files = {"pipelines.json": json_text(document), "README.md": readme(inputs)}
+    for path, inventory in inventories(inputs.records, inputs.cores).items():
+        files[path] = json_text(valid_unicode(inventory))
     for run in inputs.runs[:RECORDS_KEPT]:
         record = valid_unicode(runview.run_document(run))
         files[runview.record_path(run, "json")] = json_text(record)
@@ -199,8 +208,22 @@ def _row_document(row: Row) -> dict[str, Any]:
                 "deployed_revision": cell.deployed_revision,
                 "deployed_at": cell.deployed_at.isoformat() if cell.deployed_at else None,
                 "last_error": cell.last_error,
+                "drift": [drift_document(component) for component in cell.drift],
             }
             for cell in row.cells
+        ],
+    }
+
+
+def drift_document(component: ComponentDrift) -> dict[str, Any]:
+    """One drifted component as data: which, whether missing, and every field that differs."""
+    return {
+        "kind": component.kind.value,
+        "name": component.name,
+        "missing": component.missing,
+        "fields": [
+            {"path": f.path, "deployed": f.expected, "observed": f.held, "absent": f.absent}
+            for f in component.fields
         ],
     }
 

@@ -32,10 +32,10 @@ from enum import StrEnum
 
 from reconciler.decide import resolve
 from reconciler.decide.components import ComponentSpec, Key, runnable
-from reconciler.decide.diff import missing_or_changed
+from reconciler.decide.diff import ComponentDrift, drift
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ComponentKind, DeclaredState
-from reconciler.decide.observed import Observation, Runtime
+from reconciler.decide.observed import Observation, ObservedComponent, Runtime
 from reconciler.decide.records import Deployment, Records, Stage
 from reconciler.decide.unmanaged import unmanaged_streams
 
@@ -83,6 +83,8 @@ class CellView:
     deployed_revision: str | None = None
     deployed_at: datetime | None = None
     last_error: str | None = None
+    drift: tuple[ComponentDrift, ...] = ()
+    """What differs from the deployment, component by component, when `deployment` is drift."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +147,17 @@ def cell(
     """One cell: how the pipeline's deployment and execution stand on one Core."""
     deployment = inputs.records.deployments.get((core, pipeline))
     observation = inputs.observations.get(core)
+    held = observation.components if observation is not None and observation.seen else None
+    found = tuple(drift(deployment.components, held)) if deployment and held is not None else ()
     return CellView(
         core=core,
         assigned=assigned,
-        deployment=_deployment_state(assigned, specs, deployment, observation),
+        deployment=_deployment_state(assigned, specs, deployment, held, bool(found)),
         runtime=_runtime(deployment, observation, _shared(inputs.records, core, pipeline)),
         deployed_revision=deployment.revision if deployment else None,
         deployed_at=deployment.deployed_at if deployment else None,
         last_error=_last_error(inputs, core, pipeline, deployment, observation),
+        drift=found if assigned else (),
     )
 
 
@@ -160,14 +165,14 @@ def _deployment_state(
     assigned: bool,
     specs: tuple[ComponentSpec, ...],
     deployment: Deployment | None,
-    observation: Observation | None,
+    held: Mapping[Key, ObservedComponent] | None,
+    drifted: bool,
 ) -> DeploymentState:
     if deployment is None:
         return DeploymentState.MISSING
     if not assigned:
         return DeploymentState.PENDING
-    held = observation.components if observation is not None and observation.seen else None
-    if held is not None and missing_or_changed(deployment.components, held):
+    if drifted:
         return DeploymentState.DRIFT
     if fingerprint(specs) != deployment.fingerprint:
         return DeploymentState.PENDING

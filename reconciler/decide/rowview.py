@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.decide.markdown import code, text
-from reconciler.decide.rows import Row, Status
+from reconciler.decide.rows import CALM, CellView, Row, needs_attention
 from reconciler.decide.runview import when
 
-CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
+DRIFT_SHOWN = 3
+"""Drifted components named in a triage cell; `pipelines.json` and `reconciler diff` list all."""
 
 
 def pipelines_table(rows: Sequence[Row]) -> str:
@@ -43,22 +44,31 @@ def _pipeline_line(row: Row) -> str:
 
 def triage(rows: Sequence[Row]) -> str:
     """ "Needs attention": a heading and a table of cells for each row that needs someone."""
-    needing = [row for row in rows if row.status not in CALM or row.tags]
+    needing = [row for row in rows if needs_attention(row)]
     if not needing:
         return ""
     lines = ["## Needs attention\n"]
     for row in needing:
         lines += [f"### {text(row.pipeline)}: {row.status.value}\n"]
         lines += [
-            "| Core | Assigned | Deployment | Runtime | Last error |",
-            "|---|---|---|---|---|",
+            "| Core | Assigned | Deployment | Runtime | What differs | Last error |",
+            "|---|---|---|---|---|---|",
         ]
         for c in row.cells:
             error = text(c.last_error or "") or "—"
             assigned = "yes" if c.assigned else "no (remove)"
             lines.append(
                 f"| {text(c.core)} | {assigned} | {c.deployment.value} | {c.runtime.value} "
-                f"| {error} |"
+                f"| {_differs(c)} | {error} |"
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _differs(cell: CellView) -> str:
+    """The drifted components of a cell, shortly: `connector/out missing; task/t: query`."""
+    if not cell.drift:
+        return "—"
+    shown = "; ".join(component.summary for component in cell.drift[:DRIFT_SHOWN])
+    more = len(cell.drift) - DRIFT_SHOWN
+    return text(shown + (f"; and {more} more" if more > 0 else ""))

@@ -11,6 +11,8 @@ I/O module (files, Git, Cores, the ledger).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,10 +23,11 @@ import git
 
 from reconciler.decide.declared.layout import looks_like_repository, not_a_repository
 from reconciler.decide.declared.parse import parse_repository
+from reconciler.decide.inventory import FOLDER, MAX_BYTES, records_from_inventory
 from reconciler.decide.model import ActionVerb, DeclaredState
 from reconciler.decide.observed import Observation
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
-from reconciler.decide.records import Records, adopted, records_from_metadata
+from reconciler.decide.records import Records, adopted
 from reconciler.decide.trust import TokenPolicy
 from reconciler.errors import ConfigurationError, ReconcilerError
 from reconciler.shell import actions
@@ -63,6 +66,9 @@ class Snapshot:
     state: DeclaredState
     observations: dict[str, Observation]
     records: Records
+    deployed_from: str
+    """Where "deployed" came from, for a person to judge it by: the ledger, or the report's
+    inventory in this checkout (and when it was written), or the components' metadata."""
 
 
 async def snapshot(
@@ -72,20 +78,47 @@ async def snapshot(
     ledger: Path | None,
     on_each: Callable[[Observation], None] | None = None,
 ) -> Snapshot:
-    """Read back every Core `state` declares (`on_each` hears each one as it ends); deployed
-    state from the daemon's ledger in the state directory `ledger`, else from the components'
-    own metadata."""
+    """Read back every Core `state` declares (`on_each` hears each one as it ends).
+
+    Deployed state comes from the daemon's ledger in the state directory `ledger`; else from
+    the inventory of the report in this checkout (`decide.inventory`), so that the answer is the
+    daemon's; else, with no report, from the components' own metadata. Whatever the source,
+    what the Cores show this reconciler wrote is adopted (`decide.records.adopted`).
+    """
     async with CorePool(config.environ, config.client) as pool:
         observations = await pool.readback_all(state.cores.values(), on_each=on_each)
     if ledger is not None:
         opened = await SqliteLedger.open(ledger, create=False)
         try:
-            records = adopted(await opened.records(), observations)
+            known = await opened.records()
         finally:
             await opened.close()
+        source = f"the daemon's ledger in {ledger}"
     else:
-        records = records_from_metadata(observations)
-    return Snapshot(repo, state, observations, records)
+        known, source = await asyncio.to_thread(read_inventory, repo, state.settings.report_dir)
+    return Snapshot(repo, state, observations, adopted(known, observations), source)
+
+
+def read_inventory(repo: Path, report_dir: str) -> tuple[Records, str]:
+    """The records of the report's inventory in a checkout, and a sentence saying so."""
+    folder = repo / report_dir / FOLDER
+    documents = {
+        path.name: path.read_bytes()
+        for path in sorted(folder.glob("*.json"))
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_BYTES
+    }
+    if not documents:
+        return Records(), "the components' own metadata (this checkout holds no report inventory)"
+    written = _generated_at(repo / report_dir / "pipelines.json")
+    return records_from_inventory(documents), f"the report in this checkout ({written})"
+
+
+def _generated_at(path: Path) -> str:
+    try:
+        document = json.loads(path.read_bytes()[:MAX_BYTES])
+        return f"revision {str(document['revision'])[:12]}, written {document['generated_at']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its pipelines.json cannot be read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +131,7 @@ class Action:
 
 
 async def act(
+    repo: Path,
     state: DeclaredState,
     config: Config,
     action: Action,
@@ -106,15 +140,21 @@ async def act(
     clock: Clock = utc_now,
     on_each: Callable[[Observation], None] | None = None,
 ) -> tuple[CoreOutcome, ...]:
-    """Carry out `action` now, judged by one readback; recorded in the daemon's ledger in the
-    state directory `ledger_dir` when one is given."""
+    """Carry out `action` now, judged by one readback against what was deployed (as `snapshot`
+    knows it); recorded in the daemon's ledger in `ledger_dir` when one is given."""
     started = clock()
     ledger = await SqliteLedger.open(ledger_dir, create=False) if ledger_dir is not None else None
     try:
+        if ledger is not None:
+            known = await ledger.records()
+        else:
+            known, _source = await asyncio.to_thread(
+                read_inventory, repo, state.settings.report_dir
+            )
         async with CorePool(config.environ, config.client, clock) as pool:
             cores = (state.cores[core] for core in action.cores)
             observations = await pool.readback_all(cores, on_each=on_each)
-            records = records_from_metadata(observations)
+            records = adopted(known, observations)
             job = actions.ActionJob(
                 action.verb, action.pipeline, records, observations, clock, ledger
             )
