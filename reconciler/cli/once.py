@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.cli import environment, repository
 from reconciler.cli.status import table
 from reconciler.errors import SourceUnavailable
+from reconciler.shell import logs
 from reconciler.shell.config import Config
 from reconciler.shell.reconcile import PassResult
 from reconciler.shell.repo.reportwriter import PushRejections
@@ -29,11 +30,13 @@ def register(commands: Any) -> None:
     repository.add_source(parser)
     parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
+    parser.add_argument("--log-format", choices=list(logs.FORMATS), help="text (default) or json")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
+    logs.configure(config.log_format)
     try:
         result = asyncio.run(once(config))
     except SourceUnavailable as error:
@@ -55,5 +58,6 @@ async def once(config: Config) -> PassResult:
     async with session(config) as reconciler:
         while True:
             result = await reconciler.run_pass()
-            if not rejections.again(result.report_commit, result.pushed):
+            why = reconciler.source.rejection
+            if not rejections.again(result.report_commit, result.pushed, why):
                 return result

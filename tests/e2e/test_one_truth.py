@@ -235,3 +235,16 @@ def test_deploy_all_prints_the_commit_that_is_judged(
     printed = done.stdout.split()[1]
     record = json.loads(fleet.origin_file("status/deployments/go.json"))
     assert record["request"]["commit"].startswith(printed)
+
+
+def test_once_says_why_the_report_push_was_refused(
+    tmp_path: Path, core_factory: CoreFactory
+) -> None:
+    """Against the checked-out branch of a non-bare clone, once exits 1 quoting git."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    done = fleet.reconciler(
+        "once", "--repo", str(fleet.work), "--state-dir", str(tmp_path / "s"), check=False
+    )
+    assert done.returncode == 1
+    assert "the source said" in done.stderr
+    assert "refusing to update checked out branch" in done.stderr

@@ -288,7 +288,8 @@ class Daemon:
         if result.live is not None:
             self.latest = pipelines_document(result.live)
         try:
-            if self.rejections.again(result.report_commit, result.pushed):
+            why = self.reconciler.source.rejection
+            if self.rejections.again(result.report_commit, result.pushed, why):
                 self.wakeup.fire("retry")
         except SourceUnavailable as error:
             self._source_failed(error)

@@ -92,15 +92,17 @@ class PushRejections:
     def __init__(self) -> None:
         self.in_a_row = 0
 
-    def again(self, commit: str | None, pushed: bool) -> bool:
-        """Whether a report commit's push must be answered by a pass at once (it was rejected)."""
+    def again(self, commit: str | None, pushed: bool, why: str | None = None) -> bool:
+        """Whether a report commit's push must be answered by a pass at once (it was rejected);
+        `why` is what the source said, for the message when it refuses for good."""
         rejected = commit is not None and not pushed
         self.in_a_row = self.in_a_row + 1 if rejected else 0
         if self.in_a_row >= self.REFUSED_AFTER:
+            said = f"; the source said: {why}" if why else ""
             raise SourceUnavailable(
-                f"the report push was rejected {self.in_a_row} times in a row; the source "
+                f"the report push was rejected {self.in_a_row} times in a row, so the source "
                 "refuses it (a protected branch, or the checked-out branch of a non-bare "
-                "repository?): see the log"
+                f"repository?){said}"
             )
         if rejected:
             log.info("the report push was rejected; fetching again and building it on the new head")

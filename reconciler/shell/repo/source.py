@@ -81,6 +81,8 @@ class GitSource:
         self.source = source
         self.path = path
         self._remote = remote_of(source)
+        self.rejection: str | None = None
+        """What the source said when it last rejected a push (git's words, credentials out)."""
         self._branch = branch
         self._repo: git.Repo | None = None
 
@@ -276,7 +278,8 @@ class GitSource:
             )
         except git.GitCommandError as error:
             if any(marker in _stderr(error) for marker in _REJECTED):
-                log.info("push to %s rejected: %s", redact(self.source), _stderr(error))
+                self.rejection = _stderr(error)
+                log.info("push to %s rejected: %s", redact(self.source), self.rejection)
                 return False
             raise SourceUnavailable(
                 f"git push to {redact(self.source)} failed: {_stderr(error)}"
