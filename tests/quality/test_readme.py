@@ -22,7 +22,7 @@ def test_readme_starts_with_install_run_and_test_commands() -> None:
     """The README opens with one line to install and run, and one to install and test."""
     install_and_run, install_and_test = readme_commands()
     assert install_and_run.startswith("pip install -e . && reconciler ")
-    assert install_and_test == "pip install -e '.[test]' && pytest"
+    assert install_and_test == "bash .ci/packages && pip install -e '.[test]' && pytest"
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
