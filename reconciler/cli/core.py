@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reconciler.refcore.fleet import FleetSettings, serve_fleet
 from reconciler.refcore.serve import ServeSettings, StartupError, serve
 
 
@@ -28,6 +29,36 @@ def register(commands: Any) -> None:
     )
     _add_flags(serve_parser)
     serve_parser.set_defaults(run=run)
+    fleet_parser = verbs.add_parser(
+        "serve-fleet",
+        help="serve many reference Cores from one process, one port each",
+        description="Serve COUNT reference Cores named PREFIX-0000… on the ports BASE-PORT… in "
+        "one process, each with its own token, admin token, registry and state in "
+        "DATA_DIR/<name>/; DATA_DIR/fleet.json lists them once they listen.",
+    )
+    fleet_parser.add_argument("--count", type=_positive, required=True, help="how many Cores")
+    fleet_parser.add_argument(
+        "--base-port", type=_positive, required=True, help="the first Core's port; then +1 each"
+    )
+    fleet_parser.add_argument(
+        "--data-dir", type=Path, default=Path("fleet-data"), help="where the Cores keep their files"
+    )
+    fleet_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    fleet_parser.add_argument(
+        "--prefix", default="core", help="the Cores' name prefix (default core)"
+    )
+    fleet_parser.add_argument(
+        "--in-memory", action="store_true", help="keep the registries in memory, never on disk"
+    )
+    fleet_parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="the least severe log lines written (default warning)",
+    )
+    fleet_parser.set_defaults(run=run_fleet)
 
 
 def _add_flags(parser: argparse.ArgumentParser) -> None:
@@ -108,5 +139,23 @@ def run(args: argparse.Namespace) -> int:
         serve(settings)
     except StartupError as error:
         print(f"reconciler core serve: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    settings = FleetSettings(
+        count=args.count,
+        base_port=args.base_port,
+        data_dir=args.data_dir,
+        host=args.host,
+        prefix=args.prefix,
+        in_memory=args.in_memory,
+        log_level=args.log_level,
+    )
+    try:
+        serve_fleet(settings)
+    except StartupError as error:
+        print(f"reconciler core serve-fleet: {error}", file=sys.stderr)
         return 2
     return 0

@@ -48,13 +48,15 @@ class Record:
 class Registry:
     """Every kind's records, in memory and on disk."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, persist: bool = True) -> None:
         self.data_dir = data_dir
+        self.persist = persist
+        """False keeps the registry in memory only (a rehearsal fleet); True writes every change."""
         self._records: dict[Kind, dict[str, Record]] = {kind: {} for kind in Kind}
 
     @classmethod
-    def load(cls, data_dir: Path) -> Registry:
-        registry = cls(data_dir)
+    def load(cls, data_dir: Path, persist: bool = True) -> Registry:
+        registry = cls(data_dir, persist)
         for kind in Kind:
             for record in _read(registry.path(kind), kind):
                 registry._records[kind][record.name] = record
@@ -92,6 +94,8 @@ class Registry:
                 yield f"task {record.name!r}"
 
     def _save(self, kind: Kind) -> None:
+        if not self.persist:
+            return
         bodies = [record.stored() for record in self.records(kind)]
         write_atomically(self.path(kind), json.dumps(bodies, indent=2, sort_keys=True) + "\n")
 

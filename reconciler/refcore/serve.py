@@ -58,6 +58,8 @@ class ServeSettings:
     stream_timeout_ms: int = 1000
     """How long a publish into a full `timeout` stream waits before dropping."""
     log_level: str = "info"
+    persist: bool = True
+    """Write the registry to the data directory on every change (False: in memory only)."""
 
     @property
     def data_path(self) -> Path:
@@ -111,7 +113,7 @@ def prepare(settings: ServeSettings) -> Starlette:
         token_path = settings.token_file or generated_token(data_dir)
         api_token = TokenFile(token_path)
         admin_token = TokenFile(settings.admin_token_file) if settings.admin_token_file else None
-        registry = Registry.load(data_dir)
+        registry = Registry.load(data_dir, settings.persist)
     except (OSError, TokenFileError, RegistryFileError) as error:
         raise StartupError(str(error)) from error
     log.info("core %r: data directory %s, token file %s", settings.name, data_dir, token_path)

@@ -31,7 +31,7 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
         (b"a: 1\n? [x]\n: 2\n", 2, "mapping keys must be plain strings"),
         (b"a: [1, 2\nb: 3\n", 2, "YAML syntax error: did not find expected ',' or ']'"),
         (b"a: .nan\n", 1, "numbers must be finite (no .nan or .inf)"),
-        (b"a: !!binary aGVsbG8=\n", 1, "value of YAML type bytes is not plain data"),
+        (b"a: !!binary aGVsbG8=\n", 1, "value of YAML type binary is not plain data"),
         (b"a: !!set {x, y}\n", 1, "value of YAML type set is not plain data"),
     ],
 )

@@ -3,8 +3,12 @@
 YAML is composed into a node graph first (libyaml's C parser when present), and the graph is
 checked before anything is constructed: document count, alias count, nesting depth, the size the
 graph would have with every alias expanded (so an alias bomb fails in microseconds instead of
-eating memory), duplicate keys, and JSON-only values. Only then is the document built, with the
-line of every key kept so that later messages can point at the exact line.
+eating memory), duplicate keys, plain string keys. Then the document is built, and a value that
+is not plain JSON data (a binary, a set, a non-finite number) is refused as it is met.
+
+The line of every key is found only when a message needs one (`Document.line_at`): the file's
+text is kept with each document and composed again then. A valid repository, the common case,
+never pays for lines.
 
 Timestamps stay strings (YAML 1.1 would turn `2024-01-01` into a date). Pure module.
 """
@@ -12,7 +16,7 @@ Timestamps stay strings (YAML 1.1 would turn `2024-01-01` into a date). Pure mod
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +62,23 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One YAML document: where it starts, its plain-data body, and the line of every key."""
+    """One YAML document: where it starts, its plain-data body, and where its keys are.
+
+    `source` is the file's text and the document's index in it: the lines of its keys are read
+    from there the first time a message needs one, and kept.
+    """
 
     origin: Origin
     body: Any
-    lines: Mapping[KeyPath, int] = field(default_factory=dict)
+    source: tuple[str, int] | None = field(default=None, compare=False, repr=False)
+    _lines: dict[KeyPath, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_at(self, path: Sequence[str | int]) -> int:
-        """The line of the deepest key on `path` that the document records."""
+        """The line of the deepest key on `path` in the document (its first line if none)."""
+        if not self._lines and self.source is not None:
+            self._lines.update(_lines_of(*self.source))
         for end in range(len(path), 0, -1):
-            line = self.lines.get(tuple(path[:end]))
+            line = self._lines.get(tuple(path[:end]))
             if line is not None:
                 return line
         return self.origin.line
@@ -119,9 +130,9 @@ def _documents(path: str, text: str, limits: Limits) -> list[Document]:
             node = loader.get_node()
             if len(documents) == limits.max_documents:
                 raise _Refused(_line(node), f"file has more than {limits.max_documents} documents")
-            lines = _check(node, limits)
-            body = _plain(loader.construct_document(node), _line(node))
-            documents.append(Document(Origin(path, _line(node)), body, lines))
+            _check(node, limits)
+            body = loader.construct_document(node)
+            documents.append(Document(Origin(path, _line(node)), body, (text, len(documents))))
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -141,25 +152,56 @@ def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _check(root: yaml.Node, limits: Limits) -> dict[KeyPath, int]:
-    """Walk the node graph once, enforcing the limits; returns the line of every key path."""
-    lines: dict[KeyPath, int] = {}
+def _check(root: yaml.Node, limits: Limits) -> None:
+    """Walk the node graph once, enforcing the limits, before anything is constructed.
+
+    Without an alias the walk has met every node once, so the expanded size is bounded by the
+    file size limit already and is not counted again.
+    """
     seen: set[int] = set()
     aliases = 0
-    for node, path, depth, line in _walk(root, seen):
-        if node is None:
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
             aliases += 1
             if aliases > limits.max_aliases:
                 raise _Refused(_line(root), f"document uses more than {limits.max_aliases} aliases")
             continue
+        seen.add(id(node))
         if depth > limits.max_depth:
-            raise _Refused(line, f"document nests deeper than {limits.max_depth} levels")
-        lines[path] = line
-    if _expanded_size(root, {}, set(), 0, limits) > limits.max_nodes:
+            raise _Refused(_line(node), f"document nests deeper than {limits.max_depth} levels")
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node)
+            stack.extend((value, depth + 1) for _key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    if aliases and _expanded_size(root, {}, set(), 0, limits) > limits.max_nodes:
         raise _Refused(
             _line(root), f"document expands to more than {limits.max_nodes} nodes (alias bomb?)"
         )
-    return lines
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    keys: set[str] = set()
+    for key_node, _value in node.value:
+        if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag in _KEY_TAGS):
+            raise _Refused(_line(key_node), "mapping keys must be plain strings")
+        if key_node.value in keys:
+            raise _Refused(_line(key_node), f"duplicate key {key_node.value!r}")
+        keys.add(key_node.value)
+
+
+def _lines_of(text: str, index: int) -> dict[KeyPath, int]:
+    """The line of every key path of the `index`-th document of `text` (composed again)."""
+    loader = _Loader(text)
+    try:
+        for _document in range(index + 1):
+            loader.check_node()  # the C parser needs it before each get_node
+            root = loader.get_node()
+    finally:
+        loader.dispose()
+    return {path: line for node, path, _depth, line in _walk(root, set()) if node is not None}
 
 
 def _walk(root: yaml.Node, seen: set[int]) -> Iterator[tuple[yaml.Node | None, KeyPath, int, int]]:
@@ -187,17 +229,10 @@ def _children(
         ]
     if not isinstance(node, yaml.MappingNode):
         return []
-    children: list[tuple[yaml.Node, KeyPath, int, int]] = []
-    keys: set[str] = set()
-    for key_node, value_node in node.value:
-        if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag in _KEY_TAGS):
-            raise _Refused(_line(key_node), "mapping keys must be plain strings")
-        key = str(key_node.value)
-        if key in keys:
-            raise _Refused(_line(key_node), f"duplicate key {key!r}")
-        keys.add(key)
-        children.append((value_node, (*path, key), depth + 1, _line(key_node)))
-    return children
+    return [
+        (value_node, (*path, str(key_node.value)), depth + 1, _line(key_node))
+        for key_node, value_node in node.value
+    ]
 
 
 def _expanded_size(
@@ -230,14 +265,19 @@ def _child_nodes(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _plain(value: Any, line: int) -> Any:
-    """Check that a constructed value is plain JSON data (strings, numbers, booleans, null)."""
-    if isinstance(value, dict):
-        return {key: _plain(item, line) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item, line) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Refused(line, "numbers must be finite (no .nan or .inf)")
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise _Refused(line, f"value of YAML type {type(value).__name__} is not plain data")
+def _not_plain(loader: Any, node: yaml.Node) -> Any:
+    """A YAML value that is not plain JSON data (a binary, a set, pairs, a date)."""
+    kind = node.tag.rsplit(":", 1)[-1]
+    raise _Refused(_line(node), f"value of YAML type {kind} is not plain data")
+
+
+def _finite_float(loader: Any, node: yaml.Node) -> float:
+    value: float = _BaseLoader.construct_yaml_float(loader, node)
+    if not math.isfinite(value):
+        raise _Refused(_line(node), "numbers must be finite (no .nan or .inf)")
+    return value
+
+
+for _tag in ("binary", "set", "omap", "pairs", "timestamp"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_plain)
+_Loader.add_constructor("tag:yaml.org,2002:float", _finite_float)

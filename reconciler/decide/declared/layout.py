@@ -7,7 +7,6 @@ known folder (`cores/eu/edge-1.yaml` is a Core file). Pure module.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import PurePosixPath
 
 from reconciler.decide.model import Kind
 
@@ -45,14 +44,20 @@ def not_a_repository(where: str) -> str:
 
 def is_candidate(path: str) -> bool:
     """Whether a reader should read this file at all: YAML, and not under a dot-folder."""
-    parts = PurePosixPath(path).parts
+    parts = _parts(path)
     return path.endswith(YAML_SUFFIXES) and not any(part.startswith(".") for part in parts)
 
 
 def is_report(path: str, report_dir: str) -> bool:
     """Whether the file lies in a generated report folder, which is never input."""
-    top = PurePosixPath(path).parts[0]
-    return top in (report_dir, DEFAULT_REPORT_DIR)
+    parts = _parts(path)
+    return bool(parts) and parts[0] in (report_dir, DEFAULT_REPORT_DIR)
+
+
+def _parts(path: str) -> list[str]:
+    """A relative POSIX path's parts, as `PurePosixPath(path).parts` has them (fast: a pass
+    touches every path of the repository)."""
+    return [part for part in path.split("/") if part and part != "."]
 
 
 def kind_for(path: str) -> Kind | None:
