@@ -7,10 +7,11 @@ Deploy order, start order and "is it running" all start from these few values. P
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from reconciler.decide.canonical import canonical_json
 from reconciler.decide.model import ComponentKind, ConnectorType
 
 Key = tuple[ComponentKind, str]
@@ -37,11 +38,20 @@ class Role(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class ComponentSpec:
-    """One component as the Core should hold it."""
+    """One component as the Core should hold it.
+
+    `canonical` is the canonical JSON of `{kind, name, spec}`, made once with the spec: every
+    fingerprint and digest of the spec reads it instead of serialising the body again.
+    """
 
     kind: ComponentKind
     name: str
     body: Mapping[str, Any]
+    canonical: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        entry = {"kind": self.kind.value, "name": self.name, "spec": self.body}
+        object.__setattr__(self, "canonical", canonical_json(entry))
 
     @property
     def role(self) -> Role:

@@ -1,8 +1,11 @@
 """Comparing what a Core holds with what was declared or deployed (SPEC §3).
 
-A Core adds fields of its own (defaults, timestamps), so an observed body is first projected onto
-the keys of the body it is compared with: only keys the reconciler wrote count, at every level of
-nesting. A key the reconciler wrote and the Core lost is kept as missing, so removal counts too.
+A Core adds fields of its own (defaults, timestamps), so an observed body is compared on the
+keys of the body it is compared with: only keys the reconciler wrote count, at every level of
+nesting (list items included). A key the reconciler wrote and the Core lost is missing, so
+removal counts too. Values compare as JSON data: 1 and 1.0 are one number, `true` is no number.
+The comparison walks the two bodies once and builds nothing: a pass makes it for every
+component on every Core.
 `drift` says what differs, field by field, for reports and `reconciler diff`; values under
 secret-named keys (`token`, `password`, …) are masked there, as everywhere a value is shown.
 Pure module.
@@ -16,26 +19,34 @@ from typing import Any
 
 from reconciler.decide.components import ComponentSpec
 from reconciler.decide.declared.schemas import SECRET_KEYS
-from reconciler.decide.fingerprint import digest
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import ObservedComponent
-
-_ABSENT = {"$absent": True}
-
-
-def project(observed: Any, template: Any) -> Any:
-    """`observed` reduced to the keys of `template`, recursively through mappings."""
-    if isinstance(template, Mapping) and isinstance(observed, Mapping):
-        return {
-            key: project(observed[key], value) if key in observed else _ABSENT
-            for key, value in template.items()
-        }
-    return observed
 
 
 def same_spec(observed: ObservedComponent, expected: Mapping[str, Any]) -> bool:
     """Whether the Core holds `expected`, ignoring anything the Core added on its own."""
-    return digest(project(observed.body, expected)) == digest(expected)
+    return holds(expected, observed.body)
+
+
+def holds(expected: Any, held: Any) -> bool:
+    """Whether `held`, on `expected`'s keys (recursively), is `expected`."""
+    if isinstance(expected, Mapping):
+        return isinstance(held, Mapping) and all(
+            key in held and holds(value, held[key]) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(held, list)
+            and len(held) == len(expected)
+            and all(holds(one, other) for one, other in zip(expected, held, strict=True))
+        )
+    return _same_value(expected, held)
+
+
+def _same_value(expected: Any, held: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(held, bool):
+        return type(expected) is type(held) and expected == held
+    return bool(expected == held) and not isinstance(held, Mapping | list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +113,7 @@ def field_changes(expected: Any, held: Any, path: str = "") -> list[FieldChange]
             for index, (one, other) in enumerate(zip(expected, held, strict=True))
             for change in field_changes(one, other, f"{path}[{index}]")
         ]
-    if digest(expected) == digest(project(held, expected)):
+    if holds(expected, held):
         return []
     return [FieldChange(path or ".", masked(expected), masked(held))]
 
@@ -112,8 +123,7 @@ def _key_changes(key: str, value: Any, held: Mapping[str, Any], path: str) -> li
     if key not in held:
         return [FieldChange(where, MASKED if key in SECRET_KEYS else masked(value), None, True)]
     if key in SECRET_KEYS:
-        same = digest(value) == digest(project(held[key], value))
-        return [] if same else [FieldChange(where, MASKED, MASKED)]
+        return [] if holds(value, held[key]) else [FieldChange(where, MASKED, MASKED)]
     return field_changes(value, held[key], where)
 
 

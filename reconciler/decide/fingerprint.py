@@ -7,18 +7,13 @@ were written in, not on which file held them, and never on `metadata`. Pure modu
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.decide.canonical import canonical_json
 from reconciler.decide.components import ComponentSpec
 
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept as is; the one serialisation every digest uses."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+__all__ = ["canonical_json", "digest", "fingerprint"]
 
 
 def digest(value: Any) -> str:
@@ -27,9 +22,12 @@ def digest(value: Any) -> str:
 
 
 def fingerprint(specs: Iterable[ComponentSpec]) -> str:
-    """The fingerprint of a set of component specs, independent of their order."""
-    entries = sorted(
-        ({"kind": spec.kind.value, "name": spec.name, "spec": spec.body} for spec in specs),
-        key=lambda entry: (entry["kind"], entry["name"]),
-    )
-    return digest(entries)
+    """The fingerprint of a set of component specs, independent of their order.
+
+    It is the digest of the sorted list of `{kind, name, spec}` entries; each spec carries its
+    entry's canonical JSON already, and the list's is those joined, so nothing is serialised
+    again however many Cores and pipelines share a spec.
+    """
+    ordered = sorted(specs, key=lambda spec: (spec.kind.value, spec.name))
+    text = "[" + ",".join(spec.canonical for spec in ordered) + "]"
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -26,6 +26,7 @@ from reconciler.decide.fingerprint import digest
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.records import Records
+from reconciler.decide.resolve import Resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,10 @@ def plan(
     records: Records,
     observations: Mapping[str, Observation],
     revision: str,
+    resolved: Resolution | None = None,
 ) -> Plan:
-    """The plan for every declared Core."""
-    desired = resolve.desired(state)
+    """The plan for every declared Core (`resolved`: the state's resolution, when known)."""
+    desired = resolve.desired(state, resolved)
     cores = tuple(
         plan_core(core, desired[core], records, observations.get(core))
         for core in sorted(state.cores)
@@ -152,7 +154,7 @@ def _upsert(
     if held is None:
         return Operation(OpKind.CREATE, kind, name, "not on the Core", body, pipelines)
     why = None
-    if applied is not None and digest(applied) != digest(body):
+    if applied is not None and applied != body:
         why = "declared spec changed"
     elif not same_spec(held, body):
         why = "spec on the Core differs (changed out of band)"
@@ -171,7 +173,17 @@ def _role(op: Operation, observation: Observation) -> int:
 
 
 def plan_digest(plan: Plan) -> str:
-    """`sha256:…` over the plan's changes and blocked Cores (see the module docstring)."""
+    """`sha256:…` over the plan's changes and blocked Cores (see the module docstring).
+
+    A spec shared by Cores (the same body object) is digested once.
+    """
+    digests: dict[int, str] = {}
+
+    def spec_digest(body: Mapping[str, Any]) -> str:
+        if id(body) not in digests:
+            digests[id(body)] = digest(body)
+        return digests[id(body)]
+
     cores = [
         {
             "core": core.core,
@@ -181,7 +193,7 @@ def plan_digest(plan: Plan) -> str:
                     "op": op.op.value,
                     "kind": op.kind.value,
                     "name": op.name,
-                    "spec": digest(op.body) if op.body is not None else None,
+                    "spec": spec_digest(op.body) if op.body is not None else None,
                     "pipelines": list(op.pipelines),
                 }
                 for op in core.operations

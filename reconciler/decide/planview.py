@@ -22,7 +22,12 @@ def plan_text(plan: Plan, label: str) -> str:
     lines = [f"Plan for {label}: {_totals(plan)}", ""]
     for core in plan.cores:
         lines += _core_text(core)
-    lines += ["", f"Plan digest: {plan.digest}", _pin_hint(plan)]
+    digest = plan.digest
+    lines += [
+        "",
+        f"Plan digest: {digest}",
+        f"Pin it in a deploy marker with `expect_plan: {digest}`.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -52,10 +57,6 @@ def planned_line(change: FieldChange) -> str:
     """`path: on the Core now -> what the deploy writes`."""
     now = "absent" if change.absent else value_text(change.held)
     return f"{change.path}: {now} -> {value_text(change.expected)}"
-
-
-def _pin_hint(plan: Plan) -> str:
-    return f"Pin it in a deploy marker with `expect_plan: {plan.digest}`."
 
 
 def plan_markdown(plan: Plan, label: str) -> str:

@@ -37,7 +37,7 @@ from reconciler.decide.outcomes import Run, RunKind
 from reconciler.decide.records import Records
 from reconciler.decide.rows import STALE_AFTER_INTERVALS, Inputs, Row, Status, rows
 from reconciler.decide.runview import when
-from reconciler.decide.unmanaged import unmanaged
+from reconciler.decide.unmanaged import unmanaged_by_core
 
 VOLATILE = ("generated_at", "last_seen")
 RECORDS_KEPT = 200
@@ -84,7 +84,7 @@ def report_of(
         observations={core: seen[core] for core in cores if core in seen},
         now=inputs.now,
         interval=inputs.interval,
-        unmanaged={core: unmanaged(inputs.state, inputs.records, seen, core) for core in cores},
+        unmanaged=unmanaged_by_core(inputs.state, inputs.records, seen),
         runs=tuple(runs),
         refused=refused,
         records=inputs.records,

@@ -8,6 +8,7 @@ is exactly what the Core API takes: the YAML fields without `apiVersion` and `ki
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.decide.components import ComponentSpec
@@ -29,26 +30,90 @@ def selector_matches(selector: Mapping[str, str], core: Core) -> bool:
 
 def cores_for(state: DeclaredState, pipeline: str) -> tuple[str, ...]:
     """The Cores a pipeline is assigned to, sorted: named Cores and selector matches together."""
-    assignment = state.assignments.get(pipeline)
-    if assignment is None:
-        return ()
-    chosen = set(assignment.cores)
-    if assignment.selector:
-        chosen.update(
-            name
-            for name, core in state.cores.items()
-            if selector_matches(assignment.selector, core)
-        )
-    return tuple(sorted(chosen & set(state.cores)))
+    return _cores(state, pipeline, _label_index(state))
 
 
 def assignments(state: DeclaredState) -> dict[str, tuple[str, ...]]:
     """Every declared pipeline with its Cores (an empty tuple for `No assigned Cores`)."""
-    return {pipeline: cores_for(state, pipeline) for pipeline in sorted(state.pipelines)}
+    return dict(resolution(state).cores)
 
 
 def components(state: DeclaredState, pipeline: str) -> tuple[ComponentSpec, ...]:
     """The components a pipeline needs on every Core it runs on, in create order."""
+    return _components(state, pipeline, lambda _kind, declared, build: build(declared))
+
+
+def desired(
+    state: DeclaredState, resolved: Resolution | None = None
+) -> dict[str, dict[str, tuple[ComponentSpec, ...]]]:
+    """For every Core: each pipeline assigned there and its components (SPEC §3 "desired")."""
+    found = resolved or resolution(state)
+    table: dict[str, dict[str, tuple[ComponentSpec, ...]]] = {core: {} for core in state.cores}
+    for pipeline, cores in found.cores.items():
+        specs = found.components[pipeline]
+        for core in cores:
+            table[core][pipeline] = specs
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Every declared pipeline's Cores and components, resolved once for one declared state.
+
+    A component shared by pipelines is one `ComponentSpec`, so its canonical form is made once;
+    `resolution` given the previous state and its resolution reuses the spec of every component
+    whose declared object is unchanged (the same object: an unchanged file is not parsed again).
+    """
+
+    cores: Mapping[str, tuple[str, ...]]
+    components: Mapping[str, tuple[ComponentSpec, ...]]
+    specs: Mapping[tuple[ComponentKind, str], tuple[object, ComponentSpec]]
+    """Each component's spec by key, with the declared object it was made from."""
+
+
+def resolution(
+    state: DeclaredState, previous: tuple[DeclaredState, Resolution] | None = None
+) -> Resolution:
+    """Resolve every pipeline of `state` (see `Resolution`)."""
+    known = previous[1].specs if previous is not None else {}
+    specs: dict[tuple[ComponentKind, str], tuple[object, ComponentSpec]] = {}
+
+    def spec(kind: ComponentKind, declared: object, build: Any) -> ComponentSpec:
+        key = (kind, declared.name)  # type: ignore[attr-defined]
+        found = specs.get(key) or known.get(key)
+        if found is None or found[0] is not declared:
+            found = (declared, build(declared))
+        specs[key] = found
+        return found[1]
+
+    index = _label_index(state)
+    cores = {pipeline: _cores(state, pipeline, index) for pipeline in sorted(state.pipelines)}
+    made = {pipeline: _components(state, pipeline, spec) for pipeline in cores}
+    return Resolution(cores, made, specs)
+
+
+def _label_index(state: DeclaredState) -> dict[tuple[str, str], set[str]]:
+    index: dict[tuple[str, str], set[str]] = {}
+    for name, core in state.cores.items():
+        for label in core.labels.items():
+            index.setdefault(label, set()).add(name)
+    return index
+
+
+def _cores(
+    state: DeclaredState, pipeline: str, index: Mapping[tuple[str, str], set[str]]
+) -> tuple[str, ...]:
+    assignment = state.assignments.get(pipeline)
+    if assignment is None:
+        return ()
+    chosen = {core for core in assignment.cores if core in state.cores}
+    if assignment.selector:
+        matching = [index.get(label, set()) for label in assignment.selector.items()]
+        chosen |= set.intersection(*matching)
+    return tuple(sorted(chosen))
+
+
+def _components(state: DeclaredState, pipeline: str, spec: Any) -> tuple[ComponentSpec, ...]:
     declared = state.pipelines[pipeline]
     connectors = [state.connectors[declared.source]]
     connectors += [state.connectors[name] for name in declared.sinks]
@@ -58,21 +123,11 @@ def components(state: DeclaredState, pipeline: str) -> tuple[ComponentSpec, ...]
         streams.add(task.source_stream)
         streams.update(task.sink_streams)
     queries = {query for task in tasks for query in task.query_ids}
-    specs = [stream_spec(state.streams[name]) for name in streams]
-    specs += [query_spec(state.queries[name]) for name in queries]
-    specs += [connector_spec(connector) for connector in connectors]
-    specs += [task_spec(task) for task in tasks]
-    return tuple(sorted(specs, key=lambda spec: (spec.role, spec.name)))
-
-
-def desired(state: DeclaredState) -> dict[str, dict[str, tuple[ComponentSpec, ...]]]:
-    """For every Core: each pipeline assigned there and its components (SPEC §3 "desired")."""
-    table: dict[str, dict[str, tuple[ComponentSpec, ...]]] = {core: {} for core in state.cores}
-    for pipeline, cores in assignments(state).items():
-        specs = components(state, pipeline)
-        for core in cores:
-            table[core][pipeline] = specs
-    return table
+    made = [spec(ComponentKind.STREAM, state.streams[name], stream_spec) for name in streams]
+    made += [spec(ComponentKind.QUERY, state.queries[name], query_spec) for name in queries]
+    made += [spec(ComponentKind.CONNECTOR, c, connector_spec) for c in connectors]
+    made += [spec(ComponentKind.TASK, task, task_spec) for task in tasks]
+    return tuple(sorted(made, key=lambda one: (one.role, one.name)))
 
 
 def stream_spec(stream: Stream) -> ComponentSpec:

@@ -25,7 +25,7 @@ Choices where SPEC §3 is silent, written down here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +37,7 @@ from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, ObservedComponent, Runtime
 from reconciler.decide.records import Deployment, Records, Stage
+from reconciler.decide.resolve import Resolution
 from reconciler.decide.unmanaged import unmanaged_streams
 
 STALE_AFTER_INTERVALS = 3
@@ -105,14 +106,41 @@ class Inputs:
     observations: Mapping[str, Observation]
     now: datetime
     interval: timedelta
+    resolved: Resolution | None = None
+    """The state's resolution, when the caller has it already (else it is made here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What every row looks up, built once for all rows (never once per row or per cell)."""
+
+    resolved: Resolution
+    deployed_on: Mapping[str, set[str]]
+    """Per pipeline, the Cores the records hold a deployment of it on."""
+    users: Mapping[str, Mapping[Key, set[str]]]
+    """Per Core, per component, the pipelines deployed there that use it."""
+    touched: Mapping[str, set[str]]
+    """Per Core, the streams its unmanaged components use."""
 
 
 def rows(inputs: Inputs) -> tuple[Row, ...]:
     """Every declared pipeline, and every undeclared one still deployed somewhere, by name."""
-    deployed = {pipeline for (_core, pipeline) in inputs.records.deployments}
-    names = sorted(set(inputs.state.pipelines) | deployed)
+    index = _index(inputs)
+    names = sorted(set(inputs.state.pipelines) | set(index.deployed_on))
+    return tuple(row(inputs, name, index) for name in names)
+
+
+def _index(inputs: Inputs) -> _Index:
+    deployed_on: dict[str, set[str]] = {}
+    users: dict[str, dict[Key, set[str]]] = {}
+    for (core, pipeline), deployment in inputs.records.deployments.items():
+        deployed_on.setdefault(pipeline, set()).add(core)
+        on_core = users.setdefault(core, {})
+        for spec in deployment.components:
+            on_core.setdefault(spec.key, set()).add(pipeline)
     touched = unmanaged_streams(inputs.state, inputs.records, inputs.observations)
-    return tuple(row(inputs, name, touched) for name in names)
+    resolved = inputs.resolved or resolve.resolution(inputs.state)
+    return _Index(resolved, deployed_on, users, touched)
 
 
 CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
@@ -124,25 +152,31 @@ def needs_attention(row: Row) -> bool:
     return row.status not in CALM or bool(row.tags)
 
 
-def row(inputs: Inputs, pipeline: str, touched: Mapping[str, set[str]]) -> Row:
-    """The row of one pipeline; `touched` maps each Core to streams its unmanaged components use."""
+def row(inputs: Inputs, pipeline: str, index: _Index) -> Row:
+    """The row of one pipeline."""
     declared = pipeline in inputs.state.pipelines
-    assigned = set(resolve.cores_for(inputs.state, pipeline)) if declared else set()
-    specs = resolve.components(inputs.state, pipeline) if declared else ()
-    deployed_on = {c for (c, p) in inputs.records.deployments if p == pipeline}
+    assigned = set(index.resolved.cores.get(pipeline, ())) if declared else set()
+    specs = index.resolved.components.get(pipeline, ()) if declared else ()
+    cores = assigned | index.deployed_on.get(pipeline, set())
     cells = tuple(
-        cell(inputs, pipeline, core, core in assigned, specs)
-        for core in sorted(assigned | deployed_on)
+        cell(inputs, pipeline, core, index, assigned=core in assigned, specs=specs)
+        for core in sorted(cores)
     )
     streams = {s.name for s in specs if s.kind is ComponentKind.STREAM}
     tags = _tags(inputs, pipeline, cells)
-    if any(streams & touched.get(c.core, set()) for c in cells if c.assigned):
+    if any(streams & index.touched.get(c.core, set()) for c in cells if c.assigned):
         tags += (Tag.UNMANAGED_COMPONENTS,)
     return Row(pipeline, _status(cells), tags, cells, declared)
 
 
 def cell(
-    inputs: Inputs, pipeline: str, core: str, assigned: bool, specs: tuple[ComponentSpec, ...]
+    inputs: Inputs,
+    pipeline: str,
+    core: str,
+    index: _Index,
+    *,
+    assigned: bool,
+    specs: tuple[ComponentSpec, ...],
 ) -> CellView:
     """One cell: how the pipeline's deployment and execution stand on one Core."""
     deployment = inputs.records.deployments.get((core, pipeline))
@@ -153,7 +187,7 @@ def cell(
         core=core,
         assigned=assigned,
         deployment=_deployment_state(assigned, specs, deployment, held, bool(found)),
-        runtime=_runtime(deployment, observation, _shared(inputs.records, core, pipeline)),
+        runtime=_runtime(deployment, observation, _sharing(index, core, pipeline)),
         deployed_revision=deployment.revision if deployment else None,
         deployed_at=deployment.deployed_at if deployment else None,
         last_error=_last_error(inputs, core, pipeline, deployment, observation),
@@ -179,18 +213,14 @@ def _deployment_state(
     return DeploymentState.UNKNOWN if held is None else DeploymentState.CURRENT
 
 
-def _shared(records: Records, core: str, pipeline: str) -> set[Key]:
-    """Components of other pipelines deployed on the same Core."""
-    return {
-        spec.key
-        for (on, other), deployment in records.deployments.items()
-        if on == core and other != pipeline
-        for spec in deployment.components
-    }
+def _sharing(index: _Index, core: str, pipeline: str) -> Callable[[Key], bool]:
+    """Whether another pipeline deployed on the same Core uses a component."""
+    users = index.users.get(core, {})
+    return lambda key: bool(users.get(key, set()) - {pipeline})
 
 
 def _runtime(
-    deployment: Deployment | None, observation: Observation | None, shared: set[Key]
+    deployment: Deployment | None, observation: Observation | None, shared: Callable[[Key], bool]
 ) -> Runtime:
     """The cell's runtime, judged by the pipeline's own components when it has any: a source it
     shares with another running pipeline says nothing about whether this one runs, but a shared
@@ -200,7 +230,7 @@ def _runtime(
     if observation is None or not observation.seen:
         return Runtime.UNKNOWN
     mine = runnable(deployment.components)
-    own = {spec.key for spec in mine if spec.key not in shared} or {spec.key for spec in mine}
+    own = {spec.key for spec in mine if not shared(spec.key)} or {spec.key for spec in mine}
     states = []
     for spec in mine:
         found = observation.components.get(spec.key)

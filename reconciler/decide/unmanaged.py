@@ -1,7 +1,8 @@
 """Components on a Core that nobody declared and this reconciler never wrote (SPEC §3).
 
 Such a component is reported on the Cores table, and marks the rows of pipelines whose streams
-it reads or writes with `unmanaged-components`. Pure module.
+it reads or writes with `unmanaged-components`. The set of declared components is built once
+for all Cores. Pure module.
 """
 
 from __future__ import annotations
@@ -14,20 +15,29 @@ from reconciler.decide.observed import Observation
 from reconciler.decide.records import Records
 
 
+def unmanaged_by_core(
+    state: DeclaredState, records: Records, observations: Mapping[str, Observation]
+) -> dict[str, list[Key]]:
+    """Per Core, the components on it that nobody declared and this reconciler never wrote."""
+    declared = declared_keys(state)
+    return {
+        core: sorted(
+            key
+            for key, component in observation.components.items()
+            if key not in declared
+            and key not in records.owned.get(core, frozenset())
+            and not component.managed
+        )
+        for core, observation in observations.items()
+    }
+
+
 def unmanaged(
     state: DeclaredState, records: Records, observations: Mapping[str, Observation], core: str
 ) -> list[Key]:
-    """Components on a Core that nobody declared and this reconciler never wrote."""
-    observation = observations.get(core)
-    if observation is None:
-        return []
-    declared = _declared_keys(state)
-    owned = records.owned.get(core, frozenset())
-    return sorted(
-        key
-        for key, component in observation.components.items()
-        if key not in declared and key not in owned and not component.managed
-    )
+    """Components on one Core that nobody declared and this reconciler never wrote."""
+    seen = {core: observations[core]} if core in observations else {}
+    return unmanaged_by_core(state, records, seen).get(core, [])
 
 
 def unmanaged_streams(
@@ -35,10 +45,10 @@ def unmanaged_streams(
 ) -> dict[str, set[str]]:
     """Per Core, the streams that its unmanaged components read or write."""
     touched: dict[str, set[str]] = {}
-    for core, observation in observations.items():
+    for core, keys in unmanaged_by_core(state, records, observations).items():
         streams: set[str] = set()
-        for key in unmanaged(state, records, observations, core):
-            body = observation.components[key].body
+        for key in keys:
+            body = observations[core].components[key].body
             sinks = body.get("sink_streams")
             streams.update(s for s in (body.get("stream"), body.get("source_stream")) if s)
             streams.update(sinks if isinstance(sinks, list) else [])
@@ -48,7 +58,8 @@ def unmanaged_streams(
     return touched
 
 
-def _declared_keys(state: DeclaredState) -> set[tuple[ComponentKind, str]]:
+def declared_keys(state: DeclaredState) -> set[Key]:
+    """Every component key the declared state names."""
     return (
         {(ComponentKind.STREAM, name) for name in state.streams}
         | {(ComponentKind.CONNECTOR, name) for name in state.connectors}

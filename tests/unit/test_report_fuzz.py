@@ -95,6 +95,9 @@ runs = st.builds(
     finished_at=st.none() | st.just(NOW - timedelta(minutes=3)),
 )
 
+NAME = r"[a-z0-9][a-z0-9_.-]{0,62}"
+REPORT_PATH = rf"(deployments|actions)/{NAME}\.(md|json)|inventory/{NAME}\.json"
+
 
 @st.composite
 def report_inputs(draw: st.DrawFn) -> ReportInputs:
@@ -232,4 +235,4 @@ def test_every_report_file_can_be_written(inputs: ReportInputs) -> None:
         content.encode("utf-8")
     records = set(files) - {"README.md", "pipelines.json"}
     for path in records:
-        assert re.fullmatch(r"(deployments|actions)/[a-z0-9][a-z0-9_.-]{0,62}\.(md|json)", path)
+        assert re.fullmatch(REPORT_PATH, path)

@@ -131,10 +131,15 @@ def encode_body(name: str, body: Mapping[str, Any]) -> bytes:
 
 
 def decode_json(content: bytes) -> object:
+    """Strict JSON: `NaN` and `Infinity`, which Python would accept, are no JSON and refused."""
     try:
-        return json.loads(content)
+        return json.loads(content, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise BadResponse(f"the answer is not JSON ({_preview(content)})") from None
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_health(document: object) -> str | None:
