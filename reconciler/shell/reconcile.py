@@ -10,7 +10,10 @@
 5. run every unfinished request in order: a run killed half way is resumed here, each Core
    re-planned against its own fresh readback, so a slow Core holds up only itself
 6. read back every judged Core that is trusted (declared as in the last deployed state); a new
-   or changed Core is shown as awaiting a Deploy All and is not contacted (`decide.trust`)
+   or changed Core is shown as awaiting a Deploy All and is not contacted (`decide.trust`). A
+   Core read back less than one readback interval ago, and not touched by a run of this pass,
+   keeps that observation: the readback schedule refreshes it, so a commit costs what it
+   changed and not a readback of the fleet
 7. compute the rows, from one clock reading and one ledger snapshot
 8. build the report from the same inputs and, when its content changed, commit and push it
 
@@ -44,7 +47,7 @@ from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs, report
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
-from reconciler.decide.trust import trusted
+from reconciler.decide.trust import CoreIdentity, trusted
 from reconciler.shell import actions, deployer, intake
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
@@ -138,8 +141,9 @@ class Reconciler:
         if self.stop.is_set():
             log.info("stopping: the report waits for the next start")
             return PassResult(head, verdict.revision, (), ran, None, False)
-        # 6. read back every trusted Core
-        await self.readback(state.cores.values())
+        # 6. read back every trusted Core not read back within the interval, or touched
+        touched = {outcome.core for run in ran for outcome in run.cores if outcome.steps}
+        await self.readback(state.cores.values(), reuse=self.recent(touched))
         # 7. the rows; 8. the report, committed and pushed when its content changed
         return await self.publish(verdict, ran, head)
 
@@ -227,17 +231,40 @@ class Reconciler:
                 found += state.cores.values()
         return found
 
+    def recent(self, touched: set[str]) -> Callable[[str], bool]:
+        """Whether a Core's last observation may stand for a readback now: it was a readback
+        (not a Core awaiting its Deploy All) less than one interval ago, and no run since
+        touched the Core."""
+        since = self.clock() - self.interval
+
+        def holds(name: str) -> bool:
+            seen = self.observations.get(name)
+            return (
+                seen is not None
+                and name not in touched
+                and seen.reason is not Reason.AWAITING_DEPLOY
+                and seen.attempted_at >= since
+            )
+
+        return holds
+
     async def readback(
-        self, cores: Iterable[Core], approved: bool = False
+        self,
+        cores: Iterable[Core],
+        approved: bool = False,
+        reuse: Callable[[str], bool] = lambda _name: False,
     ) -> dict[str, Observation]:
-        """Read back `cores`: the trusted ones only, unless a Deploy All `approved` them all."""
+        """Read back `cores`: the trusted ones only, unless a Deploy All `approved` them all;
+        a trusted Core for which `reuse` holds keeps its last observation."""
 
         def heard(observation: Observation) -> None:
             self.listener.heard(Observed(observation))
 
         chosen = list(cores)
         contacted = chosen if approved else trusted(chosen, await self.ledger.trusted_cores())
-        fresh = await self.pool.readback_all(contacted, self.observations, heard)
+        kept = {core.name: self.observations[core.name] for core in contacted if reuse(core.name)}
+        contacted = [core for core in contacted if core.name not in kept]
+        fresh = kept | await self.pool.readback_all(contacted, self.observations, heard)
         for core in chosen:
             if core.name not in fresh:
                 fresh[core.name] = self.awaiting(core)
@@ -326,10 +353,26 @@ class Reconciler:
         self, state: DeclaredState, revision: str, plans: dict[str, CorePlan]
     ) -> deployer.Planned:
         """One Core's plan: the one made already (a pinned run), else from its own readback;
-        every plan made is kept in `plans`."""
+        every plan made is kept in `plans`.
+
+        A Core whose last readback is recent (`recent`), of the Core as trusted now (same url,
+        token and TLS as this revision declares), and leaves nothing to do is planned from that
+        readback: it needs no call. Any Core with something to do, or not seen lately, is read
+        back first, so that no write is ever planned on an old readback."""
         desired, records = resolve.desired(state), await self.ledger.records()
+        recent, trust = self.recent(set()), await self.ledger.trusted_cores()
+
+        def from_recent(name: str) -> CorePlan | None:
+            seen = self.observations.get(name)
+            core = state.cores[name]
+            if seen is None or not recent(name) or trust.get(name) != CoreIdentity.of(core):
+                return None
+            found = plan_core(name, desired[name], adopted(records, {name: seen}), seen)
+            return found if not found.operations and found.blocked is None else None
 
         async def planned(name: str) -> CorePlan:
+            if name not in plans and (found := from_recent(name)) is not None:
+                plans[name] = found
             if name not in plans:
                 seen = (await self.readback([state.cores[name]], approved=True))[name]
                 mine = adopted(records, {name: seen})

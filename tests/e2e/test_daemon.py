@@ -107,13 +107,13 @@ def test_a_burst_of_pushes_is_coalesced(
     daemon.start()
     daemon.wait_ready()
     before = daemon.metric(PASSES, result="completed")
-    # a slow health answer holds the next pass in its readback while the burst lands
+    # a slow health answer holds the next pass in the readback its Deploy All makes before
+    # writing (a pass reuses the scheduled readback, a Core with work to do is read afresh)
     slow = {"rules": [{"path_prefix": "/api/v1/health", "latency_ms": 3000}]}
     with fleet.cores["edge-1"].admin_client() as admin:
         admin.put("faults", json=slow).raise_for_status()
 
-    fleet.edit("notes/burst-0.txt", "first\n")
-    fleet.push("burst 0")
+    fleet.deploy_all("burst 0")
     wait_until(lambda: daemon.metric("reconciler_pass_in_progress") == 1, what="a pass to start")
     for number in range(1, 6):
         fleet.edit(f"notes/burst-{number}.txt", f"{number}\n")

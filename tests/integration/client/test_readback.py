@@ -152,3 +152,26 @@ async def test_an_answer_over_the_size_cap_is_a_bad_response(populated: CoreProc
     assert (observation.reachable, observation.reason) == (False, Reason.BAD_RESPONSE)
     assert observation.message is not None
     assert "with more than 300 bytes" in observation.message
+
+
+async def test_an_unchanged_listing_reuses_what_it_was_parsed_into(
+    core_factory: CoreFactory,
+) -> None:
+    """A client reading back a Core whose listings are the same bytes answers the same objects:
+    the whole mapping when nothing changed, each untouched kind's components when one did."""
+    process = core_factory("edge-3", admin=False)
+    with process.client() as client:
+        client.put("streams/raw", json={"name": "raw"}).raise_for_status()
+        client.put("queries/ssh", json={"name": "ssh", "pdl": 'app = "sshd"'}).raise_for_status()
+    async with CoreClient(core_of(process), environ_of(process), FAST) as reader:
+        first = await reader.readback()
+        second = await reader.readback(first)
+        assert second.components is first.components
+        with process.client() as client:
+            client.put("streams/raw", json={"name": "raw", "backpressure": "drop"})
+        third = await reader.readback(second)
+
+    assert third.components is not first.components
+    stream, query = (ComponentKind.STREAM, "raw"), (ComponentKind.QUERY, "ssh")
+    assert third.components[stream].body["backpressure"] == "drop"
+    assert third.components[query] is first.components[query]
