@@ -19,7 +19,7 @@ from tests.support.daemon import SCRIPT, DaemonProcess, base_env
 from tests.support.fixtures import CoreFactory, DaemonFactory
 from tests.support.fleet import Fleet
 
-TOKEN = "page-token-" + "q" * 24  # noqa: S105 (a test's own credential)
+TOKEN = "page-token-" + "q" * 24
 
 
 def started(
