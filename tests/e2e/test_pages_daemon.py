@@ -8,6 +8,8 @@ import json
 import signal
 import socket
 import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from tests.support.daemon import SCRIPT, DaemonProcess, base_env
 from tests.support.fixtures import CoreFactory, DaemonFactory
 from tests.support.fleet import Fleet
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "page-token-" + "q" * 24
 
 
@@ -150,3 +153,50 @@ def test_a_daemon_told_to_stop_ends_its_streams(
         rest = list(lines)
     assert ": still here" not in rest
     assert daemon.wait() == 0
+
+
+def test_the_plan_page_has_the_digest_reconciler_plan_prints(
+    tmp_path: Path, core_factory: CoreFactory, daemon_factory: DaemonFactory
+) -> None:
+    """The page plans from what the daemon holds, and agrees with `reconciler plan`."""
+    fleet, daemon = started(tmp_path, core_factory, daemon_factory)
+    printed = json.loads(
+        fleet.reconciler("plan", "--repo", str(fleet.work), "--format", "json").stdout
+    )
+    page = daemon.get("/plan").text
+    assert f'<code id="digest">{printed["digest"]}</code>' in page
+    assert printed["changes"] > 0
+
+
+def test_the_wheel_carries_the_templates_and_static_files(tmp_path: Path) -> None:
+    """A built wheel holds every template and static file, and loads them from itself."""
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    [wheel] = tmp_path.glob("reconciler-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = ROOT / "reconciler" / "shell" / "daemon" / "pages"
+    for folder in ("templates", "static"):
+        for path in (shipped / folder).iterdir():
+            assert f"reconciler/shell/daemon/pages/{folder}/{path.name}" in names
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    code = (
+        "from reconciler.shell.daemon.pages import routes; "
+        "print(sorted(routes.static_files()), routes._templates.get_template('table.html').name)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(unpacked)!r}); {code}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['favicon.svg', 'pages.css', 'pages.js'] table.html"
