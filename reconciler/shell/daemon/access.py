@@ -14,18 +14,20 @@
   script, icon, fetches and streams; no inline script or style; no framing; forms post nowhere
   else), `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`.
 
-I/O module (HTTP).
+I/O module (HTTP, logging).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.shell.config import listen_address
 from reconciler.shell.httpauth import HttpAuth
 
+log = logging.getLogger(__name__)
 OPEN = frozenset({"/healthz", "/readyz", "/webhook"})
 """Routes that never ask for credentials."""
 MACHINE = OPEN | {"/metrics", "/api/status"}
@@ -56,6 +58,16 @@ def loopback(host: str) -> bool:
 def listens_on_loopback(listen: str) -> bool:
     """Whether `--listen HOST:PORT` is a loopback address (a wildcard is not)."""
     return loopback(listen_address(listen)[0])
+
+
+def warn_if_open(listen: str, auth: HttpAuth | None) -> None:
+    """Say in the log when anyone who reaches the daemon can read it."""
+    if auth is None and not listens_on_loopback(listen):
+        log.warning(
+            "--listen %s is not a loopback address and no --http-auth-file is given: anyone "
+            "who reaches it can read the pages, /api/status and /metrics",
+            listen,
+        )
 
 
 def host_of(header: str) -> str:

@@ -49,7 +49,7 @@ from reconciler.decide.report import pipelines_document
 from reconciler.errors import ConfigurationError, SourceUnavailable
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config, listen_address
-from reconciler.shell.daemon.access import Guard, listens_on_loopback
+from reconciler.shell.daemon.access import Guard, listens_on_loopback, warn_if_open
 from reconciler.shell.daemon.endpoints import build_app
 from reconciler.shell.daemon.metrics import Metrics
 from reconciler.shell.daemon.pages.feed import PageFeed
@@ -108,7 +108,7 @@ async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -
             url = url_of(sock)
             log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
             log.info("live pages at %s/", url)
-            _warn_if_open(config)
+            warn_if_open(config.listen, config.http_auth)
             pages = PageFeed(lambda: reconciler.judged)
             listeners.add(pages)
             daemon = Daemon(config, reconciler, sock, metrics, pages)
@@ -117,15 +117,6 @@ async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -
             await daemon.run()
     log.info("stopped")
     return 0
-
-
-def _warn_if_open(config: Config) -> None:
-    if config.http_auth is None and not listens_on_loopback(config.listen):
-        log.warning(
-            "--listen %s is not a loopback address and no --http-auth-file is given: anyone "
-            "who reaches it can read the pages, /api/status and /metrics",
-            config.listen,
-        )
 
 
 class _Server(uvicorn.Server):
