@@ -2,7 +2,8 @@
 
 Three reference Cores, a bare origin made from the shipped example repository, a working clone
 for the person, and the daemon on the origin in this process. Once the first report is written
-it prints the next steps as commands to paste: assign, Deploy All, start, events flowing, drift.
+it prints the live page's URL first, then the next steps as commands to paste: assign, Deploy
+All, start, events flowing, drift.
 Ctrl-C (or SIGTERM) stops the daemon, then the Cores; DIR stays. The steps go to standard output,
 the daemon's log to standard error. I/O module (the terminal, processes).
 """
@@ -68,6 +69,8 @@ async def run_demo(world: demo.Demo, example: Path) -> int:
 
 
 STEPS = """
+Open {url}/ in a browser: Management → Pipelines, live (it follows every step below).
+
 reconciler demo: three reference Cores, a Git origin and the daemon are running.
 
 {cores}
@@ -94,7 +97,7 @@ Try it in another terminal; every line after a $ can be pasted as it is.
 3. Deploy All: commit a marker and push it; the daemon deploys the state at that commit.
   $ git pull -q --rebase && reconciler deploy-all --reason "First rollout" && git push -q
   $ {status}
-  -> every assigned pipeline: Ready to start (deployed, stopped)
+  -> every assigned pipeline: Ready to start (deployed, stopped); the page turns by itself
 
 4. Start web-errors on its Cores: sinks first, then the task, then the source.
   $ reconciler action start web-errors --state-dir {state}
@@ -110,6 +113,7 @@ Try it in another terminal; every line after a $ can be pasted as it is.
   $ {drift}
   $ {status}
   -> fw-drops: Drift detected (deployment-drift); another Deploy All (step 3) repairs it
+  -> {url}/pipelines/fw-drops shows what drifted; {url}/plan what a Deploy All would do
 
 7. The daemon keeps the report in Git current; it commits only when the content changes.
   $ git pull -q && cat status/README.md

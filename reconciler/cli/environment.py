@@ -20,6 +20,7 @@ from reconciler.shell.config import (
     token_policy,
     webhook_secret,
 )
+from reconciler.shell.httpauth import auth_file_of, http_auth
 from reconciler.shell.repo.source import Identity
 
 
@@ -50,6 +51,7 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
                 p
                 for p in (
                     pick(flag.get("webhook_secret_file"), env, "RECONCILER_WEBHOOK_SECRET_FILE"),
+                    auth_file_of(flag.get("http_auth_file"), env),
                 )
                 if p
             ],
@@ -59,4 +61,5 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
             env.get("RECONCILER_BOT_EMAIL", "reconciler@localhost"),
         ),
         environ=env,
+        http_auth=http_auth(flag.get("http_auth_file"), env),
     )

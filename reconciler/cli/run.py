@@ -40,6 +40,12 @@ def register(commands: Any) -> None:
         help="shared secret of POST /webhook (or RECONCILER_WEBHOOK_SECRET); without one the "
         "webhook is off",
     )
+    parser.add_argument(
+        "--http-auth-file",
+        metavar="FILE",
+        help="credentials the pages and endpoints ask for, one a line: 'bearer TOKEN' or "
+        "'basic USER:PASSWORD' (or RECONCILER_HTTP_AUTH_FILE); without one they ask for none",
+    )
     parser.set_defaults(run=run)
 
 

@@ -18,4 +18,5 @@ In the order a pass uses them:
 - `settle`: a Core's reachability as the report shows it, once a flip has held.
 - `rows`, `unmanaged`: the Management → Pipelines rows, tags and cells (SPEC §3).
 - `report`, `runview`: the status report files and run records (SPEC §7).
+- `pages/`: the view models of the daemon's live pages (SPEC §11).
 """

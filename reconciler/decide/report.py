@@ -236,14 +236,15 @@ def _core_document(inputs: ReportInputs, core: str) -> dict[str, Any]:
         "reachable": bool(observation and observation.reachable),
         "last_seen": last_seen.isoformat() if last_seen else None,
         "version": observation.version if observation else None,
-        "problem": _core_problem(inputs, observation),
+        "problem": core_problem(inputs, observation),
         "unmanaged_components": [
             f"{kind.value}/{name}" for kind, name in inputs.unmanaged.get(core, [])
         ],
     }
 
 
-def _core_problem(inputs: ReportInputs, observation: Observation | None) -> str | None:
+def core_problem(inputs: ReportInputs, observation: Observation | None) -> str | None:
+    """Why a Core is not read back as it should be (None when it is): for reports and pages."""
     if observation is None:
         return "not read back yet"
     if not observation.reachable:
@@ -305,7 +306,7 @@ def _cores_table(inputs: ReportInputs) -> str:
 def _core_line(inputs: ReportInputs, core: str) -> str:
     """One Core; its last-seen time is shown only when it is not current (so it never churns)."""
     observation = inputs.observations.get(core)
-    problem = _core_problem(inputs, observation)
+    problem = core_problem(inputs, observation)
     reachable = bool(observation and observation.reachable)
     if not reachable:
         shown = f"**no**: {text(problem or '')}"

@@ -8,7 +8,8 @@ The boundaries, each a sub-package that imports none of the others:
 
 Around them, in the order of a pass:
 
-- `clock`, `config`: the one clock and the one settings object.
+- `clock`, `config`, `httpauth`: the one clock, the one settings object, and the credentials
+  the daemon's HTTP routes ask for.
 - `intake`: new commits to recorded requests, exactly once.
 - `deployer`, `actions`: a Deploy All plan or a Core Action carried out, every failure an outcome.
 - `reconcile`: the one orchestrator, a pass as a numbered story; `listeners`: what observes it.

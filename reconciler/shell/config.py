@@ -17,6 +17,7 @@ from pathlib import Path
 from reconciler.decide.trust import DEFAULT_ENV_PREFIX, DEFAULT_FOLDER, TokenPolicy, prefix_problem
 from reconciler.errors import ConfigurationError
 from reconciler.shell.core.policy import ClientSettings
+from reconciler.shell.httpauth import HttpAuth
 from reconciler.shell.repo.source import Identity, local_path, redact
 
 DEFAULT_LISTEN = "127.0.0.1:9400"
@@ -57,6 +58,8 @@ class Config:
     """Which variables and folders a Core file may name for its token (never set from Git)."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The environment the process started with, for `{env: VAR}` token references."""
+    http_auth: HttpAuth | None = field(default=None, repr=False)
+    """Who may read the pages and endpoints (`--http-auth-file`); None: anyone who reaches them."""
 
 
 def duration(value: str, name: str) -> float:

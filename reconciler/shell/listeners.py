@@ -12,7 +12,7 @@ Events, by who tells them:
     orchestrator  Judged, FilesRead, Observed, RequestsRecorded, RunsFinished, Rows,
                   ReportPushed
     daemon        Triggered, PassStarted, PassFinished, PassFailed, ReadbackRefreshed,
-                  SourceFailed, SourceAnswered, Readiness, WebhookReceived
+                  SourceFailed, SourceAnswered, Readiness, WebhookReceived, Stopping
 
 I/O module (logging).
 """
@@ -141,6 +141,11 @@ class WebhookReceived:
     accepted: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Stopping:
+    """The daemon was told to stop (SIGTERM, SIGINT): a listener lets go of what it holds open."""
+
+
 PassEvent = (
     Triggered
     | PassStarted
@@ -158,6 +163,7 @@ PassEvent = (
     | SourceAnswered
     | Readiness
     | WebhookReceived
+    | Stopping
 )
 
 

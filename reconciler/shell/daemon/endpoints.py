@@ -6,6 +6,8 @@
     GET  /api/status   the `pipelines.json` document of the last pass or refresh; 503 before one
     POST /webhook      a signed "fetch now" (see `webhook`)
 
+and whatever `routes` the daemon adds (the live pages: `pages.routes`).
+
 They read what the daemon exposes through `Service`, and never touch the ledger, the Git source
 or a Core themselves, so a slow Core or a long Deploy All never slows an answer down.
 
@@ -14,12 +16,13 @@ I/O module (HTTP).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from reconciler import __version__
 from reconciler.shell.daemon import webhook
@@ -44,7 +47,7 @@ class Service(Protocol):
         """Count a delivery; an accepted one asks for a fetch."""
 
 
-def build_app(service: Service) -> Starlette:
+def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
 
@@ -78,5 +81,6 @@ def build_app(service: Service) -> Starlette:
             Route("/metrics", metrics, methods=["GET"]),
             Route("/api/status", status, methods=["GET"]),
             Route("/webhook", hook, methods=["POST"]),
+            *routes,
         ]
     )

@@ -11,7 +11,8 @@ One event loop runs it all, as tasks of one task group:
 - APScheduler's AsyncIOScheduler raises both on their intervals; its jobs only set a flag, so
   they never overlap and never pile up.
 - the ref watcher for a local SOURCE (`triggers.watch_refs`): a push is seen within a second.
-- uvicorn serving `endpoints` on a socket this module binds itself (so a taken port is a clear
+- uvicorn serving `endpoints` and the live pages (`pages`, fed by their pass listener) behind
+  `access.Guard`, on a socket this module binds itself (so a taken port is a clear
   configuration error, not an exit from inside uvicorn), with uvicorn's signal handling off.
 
 Failures. A Git source that cannot be fetched or pushed to is retried with backoff (1 s doubling
@@ -46,9 +47,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from reconciler.decide.report import pipelines_document
 from reconciler.errors import ConfigurationError, SourceUnavailable
+from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config, listen_address
+from reconciler.shell.daemon.access import Guard, listens_on_loopback, warn_if_open
 from reconciler.shell.daemon.endpoints import build_app
 from reconciler.shell.daemon.metrics import Metrics
+from reconciler.shell.daemon.pages.feed import PageFeed
+from reconciler.shell.daemon.pages.routes import page_routes
 from reconciler.shell.daemon.triggers import Wakeup, watch_refs
 from reconciler.shell.listeners import (
     Listeners,
@@ -60,6 +65,7 @@ from reconciler.shell.listeners import (
     Readiness,
     SourceAnswered,
     SourceFailed,
+    Stopping,
     Triggered,
     WebhookReceived,
 )
@@ -96,11 +102,16 @@ def url_of(sock: socket.socket) -> str:
 async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -> int:
     """Run the daemon until SIGTERM or SIGINT; `on_ready` hears its URL after the first pass."""
     metrics = Metrics()
+    listeners = Listeners(metrics)
     with contextlib.closing(bind(config.listen)) as sock:  # a bad --listen creates nothing
-        async with session(config, Listeners(metrics)) as reconciler:
+        async with session(config, listeners) as reconciler:
             url = url_of(sock)
             log.info("listening on %s (/healthz /readyz /metrics /api/status /webhook)", url)
-            daemon = Daemon(config, reconciler, sock, metrics)
+            log.info("live pages at %s/", url)
+            warn_if_open(config.listen, config.http_auth)
+            pages = PageFeed(lambda: reconciler.judged)
+            listeners.add(pages)
+            daemon = Daemon(config, reconciler, sock, metrics, pages)
             if on_ready is not None:
                 daemon.on_ready = lambda: on_ready(url)
             await daemon.run()
@@ -120,7 +131,12 @@ class Daemon:
     """The tasks of one daemon process; see the module docstring."""
 
     def __init__(
-        self, config: Config, reconciler: Reconciler, sock: socket.socket, metrics: Metrics
+        self,
+        config: Config,
+        reconciler: Reconciler,
+        sock: socket.socket,
+        metrics: Metrics,
+        pages: PageFeed | None = None,
     ) -> None:
         self.config = config
         self.reconciler = reconciler
@@ -136,8 +152,10 @@ class Daemon:
         self.source_problem: str | None = None
         self.latest: dict[str, Any] | None = None
         self.on_ready: Callable[[], None] | None = None
+        routes = page_routes(pages, utc_now) if pages is not None else []
+        app = Guard(build_app(self, routes), config.http_auth, listens_on_loopback(config.listen))
         uvicorn_config = uvicorn.Config(
-            build_app(self), log_config=None, access_log=False, timeout_graceful_shutdown=5
+            app, log_config=None, access_log=False, timeout_graceful_shutdown=5
         )
         self.server = _Server(uvicorn_config)
 
@@ -210,6 +228,7 @@ class Daemon:
             log.info("%s again: still finishing the Core call in flight", name)
             return
         log.info("%s: finishing the Core call in flight, then stopping", name)
+        self.heard(Stopping())
         self.reconciler.stop.set()
         self.stopping.set()
         self.wakeup.close()
