@@ -82,6 +82,8 @@ Try it in another terminal; every line after a $ can be pasted as it is.
 
   $ cd {work}
   $ export RECONCILER_TOKEN_DIRS={tokens}  # Core files may name token files only in here
+  (git publish, set up in this clone by the demo: pull --rebase, then push; again if a report
+  commit of the daemon landed in between)
 
 1. The first report is in Git: every assigned pipeline waits for a Deploy All.
   $ git pull -q && head -n 16 status/README.md
@@ -95,7 +97,7 @@ Try it in another terminal; every line after a $ can be pasted as it is.
   -> web-errors: Pending deployment, with a cell for central-1
 
 3. Deploy All: commit a marker and push it; the daemon deploys the state at that commit.
-  $ git pull -q --rebase && reconciler deploy-all --reason "First rollout" && git push -q
+  $ git pull -q --rebase && reconciler deploy-all --reason "First rollout" && git publish
   $ {status}
   -> every assigned pipeline: Ready to start (deployed, stopped); the page turns by itself
 
@@ -144,7 +146,7 @@ def next_steps(world: demo.Demo, url: str, config: Config) -> str:
         every=f"{config.readback_interval:g}",
         status=f"reconciler status --state-dir {world.state}",
         assignment=ASSIGNMENT,
-        push="git pull -q --rebase && git push -q",
+        push="git publish",
         state=world.state,
         line=ACCESS_LINE,
         access_log=edge_eu.data_dir / "logs" / "access.log",

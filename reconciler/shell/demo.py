@@ -136,6 +136,14 @@ def core_file(core: DemoCore) -> str:
     )
 
 
+# `git publish` in the person's clone: the daemon commits its reports to the same branch, so a
+# push can meet a report commit that landed after the pull; rebase onto it and push again.
+PUBLISH = (
+    "!f() { for attempt in 1 2 3 4 5; do git pull -q --rebase && git push -q && return 0;"
+    " sleep 1; done; return 1; }; f"
+)
+
+
 def make_repositories(demo: Demo, example: Path) -> None:
     """The bare origin and the person's clone, holding the example with the demo's Core files."""
     seed = git.Repo.init(demo.origin, bare=True, initial_branch="main")
@@ -154,6 +162,8 @@ def make_repositories(demo: Demo, example: Path) -> None:
             config.set_value("user", "email", IDENTITY[1])
     work.git.add("-A")
     work.git.commit("-q", "-m", "The example repository, with the demo's local Cores")
+    with work.config_writer() as config:
+        config.set_value("alias", "publish", PUBLISH)
     work.create_remote("origin", str(demo.origin))
     work.git.push("-q", "-u", "origin", "main")
     work.close()
