@@ -153,3 +153,54 @@ def test_binary_and_non_utf8_yaml_files(repo: Path) -> None:
         "cores/blob.yaml:1: file is binary (it contains NUL bytes), not YAML",
         "cores/latin.yaml:1: file is not valid UTF-8 (byte 0xe9)",
     ]
+
+
+def count_problems(files: list[RepoFile], limits: Limits) -> list[str]:
+    with pytest.raises(DeclarationError) as raised:
+        parse_repository(files, limits)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def test_reconciler_yaml_raises_the_repository_limits_within_their_ceilings(repo: Path) -> None:
+    """Too many files for the limits is one sentence naming the setting; the setting admits them."""
+    count = len(read_folder(repo))
+    tight = Limits(max_files=count - 1, max_total_bytes=1 << 20)
+    assert count_problems(read_folder(repo), tight) == [
+        f".:1: more than {count - 1} YAML files "
+        "(`limits` in reconciler.yaml can raise it up to 1000000)"
+    ]
+    settings = repo / "reconciler.yaml"
+    settings.write_text(
+        "apiVersion: reconciler/v1\nkind: Settings\nlimits: {max_files: 100000}\n", encoding="utf-8"
+    )
+    assert parse_repository(read_folder(repo), tight).pipelines
+
+
+def test_the_total_size_of_the_yaml_is_bounded_and_settable(repo: Path) -> None:
+    """Bytes of YAML over the limit refuse the repository; a ceiling bounds the setting."""
+    files = read_folder(repo)
+    total = sum(len(f.data) for f in files)
+    tight = Limits(max_total_bytes=total - 1)
+    [problem] = count_problems(files, tight)
+    assert problem.startswith(f".:1: more than {total - 1} bytes of YAML")
+    (repo / "reconciler.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Settings\nlimits: {max_total_bytes: 2000000000}\n",
+        encoding="utf-8",
+    )
+    # above the ceiling: the setting is not applied, and the schema names it
+    problems = count_problems(read_folder(repo), Limits())
+    assert problems == [
+        "reconciler.yaml:3: Settings: limits.max_total_bytes: must be at most 1073741824"
+    ]
+
+
+def test_a_repository_over_the_file_ceiling_is_not_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the reader's own bound no file is read, whatever reconciler.yaml says."""
+    monkeypatch.setattr(repofiles, "_MAX_FILES", 3)
+    files = read_folder(repo)
+    assert files
+    assert all(f.data == b"" and f.refused for f in files)
+    [problem] = count_problems(files, Limits(max_files=3))
+    assert problem.startswith(".:1: more than 3 YAML files")

@@ -16,8 +16,8 @@ Timestamps stay strings (YAML 1.1 would turn `2024-01-01` into a date). Pure mod
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -56,8 +56,32 @@ class Limits:
     """Nodes in one document with every alias expanded: what an alias bomb inflates."""
     max_depth: int = 64
     """Nesting of mappings and sequences."""
-    max_files: int = 20_000
-    """YAML files in one repository."""
+    max_files: int = 200_000
+    """YAML files in one repository (10,000 pipelines one file per object are 51,501)."""
+    max_total_bytes: int = 256 << 20
+    """Bytes of YAML in one repository."""
+
+    def raised(self, settings: object) -> Limits:
+        """These limits with the `limits` of a `reconciler.yaml` body, each within its ceiling.
+
+        Only the caps that grow with the fleet are settable; a value that is not a whole number
+        between 1 and its ceiling is ignored here (the settings schema names it as a problem).
+        """
+        wanted = settings.get("limits") if isinstance(settings, Mapping) else None
+        if not isinstance(wanted, Mapping):
+            return self
+        changes = {
+            name: value
+            for name, ceiling in CEILINGS.items()
+            if isinstance(value := wanted.get(name), int)
+            and not isinstance(value, bool)
+            and 1 <= value <= ceiling
+        }
+        return replace(self, **changes) if changes else self
+
+
+CEILINGS: Mapping[str, int] = {"max_files": 1_000_000, "max_total_bytes": 1 << 30}
+"""How far `reconciler.yaml` may raise each settable limit: the reader's own bound."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from reconciler.decide.declared import construct, layout, validation
 from reconciler.decide.declared.construct import Declared
-from reconciler.decide.declared.documents import Document, Limits, parse_yaml
+from reconciler.decide.declared.documents import CEILINGS, Document, Limits, parse_yaml
 from reconciler.decide.declared.schemas import schema_problems
 from reconciler.decide.model import (
     NAME_PATTERN,
@@ -96,10 +96,11 @@ def parse_repository(
     wanted = (f for f in files if f.refused is not None or layout.is_candidate(f.path))
     candidates = sorted(wanted, key=lambda f: f.path)
     found = _Found()
-    if len(candidates) > limits.max_files:
-        found.problems.append(Problem(".", 1, f"more than {limits.max_files} YAML files"))
+    report_dir, limits = _read_ahead(candidates, limits)
+    too_many = _too_many(candidates, limits)
+    if too_many:
+        found.problems.append(Problem(".", 1, too_many))
         raise DeclarationError(found.problems)
-    report_dir = _report_dir(candidates, limits)
     one = parse_one or (lambda repo_file: parse_file(repo_file, limits))
     for repo_file in candidates:
         if not layout.is_report(repo_file.path, report_dir):
@@ -134,16 +135,29 @@ def _merge(parsed: ParsedFile, found: _Found) -> None:
     found.problems.extend(parsed.problems)
 
 
-def _report_dir(candidates: list[RepoFile], limits: Limits) -> str:
-    """The configured report folder, read ahead so that it can be skipped as input."""
+def _read_ahead(candidates: list[RepoFile], limits: Limits) -> tuple[str, Limits]:
+    """The report folder (skipped as input) and the limits `reconciler.yaml` sets, read first."""
     for repo_file in candidates:
         if repo_file.path == layout.SETTINGS_FILE and repo_file.refused is None:
             documents, _problems = parse_yaml(repo_file.path, repo_file.data, limits)
             for document in documents:
-                value = document.body.get("report_dir") if isinstance(document.body, dict) else None
-                if isinstance(value, str) and _NAME.match(value):
-                    return value
-    return layout.DEFAULT_REPORT_DIR
+                body = document.body if isinstance(document.body, dict) else {}
+                value = body.get("report_dir")
+                report_dir = value if isinstance(value, str) and _NAME.match(value) else None
+                return report_dir or layout.DEFAULT_REPORT_DIR, limits.raised(body)
+    return layout.DEFAULT_REPORT_DIR, limits
+
+
+def _too_many(candidates: list[RepoFile], limits: Limits) -> str | None:
+    """Why the repository as a whole is refused unread, or None."""
+    hint = f"(`limits` in {layout.SETTINGS_FILE} can raise it up to {{}})"
+    if len(candidates) > limits.max_files:
+        ceiling = CEILINGS["max_files"]
+        return f"more than {limits.max_files} YAML files {hint.format(ceiling)}"
+    if sum(len(f.data) for f in candidates) > limits.max_total_bytes:
+        ceiling = CEILINGS["max_total_bytes"]
+        return f"more than {limits.max_total_bytes} bytes of YAML {hint.format(ceiling)}"
+    return None
 
 
 def _read_file(repo_file: RepoFile, limits: Limits, found: _Found) -> None:

@@ -24,13 +24,17 @@ from pathlib import Path
 import git
 
 from reconciler.decide.declared import layout
-from reconciler.decide.declared.documents import Limits
+from reconciler.decide.declared.documents import CEILINGS, Limits
 from reconciler.decide.declared.parse import RepoFile
 from reconciler.errors import ConfigurationError
 
 _SYMLINK_MODE = 0o120000
 _MAX_HOPS = 8
-_MAX_TOTAL_BYTES = 64 << 20
+# what any repository may hold: `reconciler.yaml` may raise its limits (checked when it is
+# parsed) up to these ceilings, so the reader stops there whatever the file says
+_MAX_TOTAL_BYTES = CEILINGS["max_total_bytes"]
+_MAX_FILES = CEILINGS["max_files"]
+_TOO_MANY = "not read: the repository holds too many YAML files"
 
 
 def resolve_link(link: str, target: str) -> str | None:
@@ -72,7 +76,10 @@ def read_folder(root: Path, limits: Limits = Limits()) -> list[RepoFile]:
     if not root.is_dir():
         raise ConfigurationError(f"repository folder {root} does not exist")
     budget = _Budget(limits)
-    return [_read_path(root, path, budget) for path in _folder_candidates(root)]
+    paths = list(_folder_candidates(root))
+    if len(paths) > _MAX_FILES:
+        return [RepoFile(path, refused=_TOO_MANY) for path in paths]
+    return [_read_path(root, path, budget) for path in paths]
 
 
 def _folder_candidates(root: Path) -> Iterator[str]:
@@ -126,6 +133,8 @@ def read_revision(
         for item in tree.traverse(prune=_hidden)
         if isinstance(item, git.Blob) and _is_input(str(item.path), item.mode == _SYMLINK_MODE)
     }
+    if len(items) > _MAX_FILES:
+        return [RepoFile(path, refused=_TOO_MANY) for path in sorted(items)]
     earlier = reuse or {}
     files = []
     for path, item in sorted(items.items()):
