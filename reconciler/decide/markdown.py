@@ -37,11 +37,22 @@ _PUNCTUATION = frozenset("\\`*_[]|~")
 """Marks that would start emphasis, a code span, a link or strikethrough, or split a cell."""
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BLOCK_START = re.compile(r"^(?:[#+=-]|\d{1,9}[.)])")
+_PRINTABLE = re.compile(r"[ -~]*")
+"""Printable ASCII: what `clean` keeps as it is (given single spaces and the length)."""
+_PLAIN = re.compile(r"[ -%'-)+-;=?-Z^a-{}]*")
+"""Printable ASCII without `_PUNCTUATION` and `_ENTITIES`: what `text` keeps as it is."""
 """What would open a heading, a list or a setext underline if the value began a line."""
 
 
 def text(value: str, limit: int = LIMIT) -> str:
     """`value` as inline text that stays in its cell, heading or line, and shows as written."""
+    if _PLAIN.fullmatch(value) and _tidy(value, limit) and not _BLOCK_START.match(value):
+        return value  # the common case, a name: nothing to drop, squeeze, cut or escape
+    return _escaped_text(value, limit)
+
+
+def _escaped_text(value: str, limit: int) -> str:
+    """`text` the long way, for any value."""
     plain = clean(value, limit)
     escaped = "".join(_escaped(char) for char in plain)
     start = _BLOCK_START.match(plain)
@@ -71,11 +82,23 @@ def code(value: str, *, cell: bool = False, limit: int = LIMIT) -> str:
 def clean(value: str, limit: int = LIMIT) -> str:
     """`value` on one line: no control or formatting characters, single spaces, at most
     `limit` characters (the last one an ellipsis when it was cut)."""
+    if _PRINTABLE.fullmatch(value) and _tidy(value, limit):
+        return value
+    return _cleaned(value, limit)
+
+
+def _cleaned(value: str, limit: int) -> str:
+    """`clean` the long way, for any value."""
     kept = "".join(_kept(char) for char in value)
     squeezed = " ".join(kept.split())
     if len(squeezed) <= limit:
         return squeezed
     return squeezed[: limit - 1].rstrip() + ELLIPSIS
+
+
+def _tidy(value: str, limit: int) -> bool:
+    """Single spaces only, none at either end, and no longer than `limit`."""
+    return len(value) <= limit and "  " not in value and value[:1] != " " and value[-1:] != " "
 
 
 def _kept(char: str) -> str:

@@ -24,12 +24,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from reconciler.decide import rowview, runview
 from reconciler.decide.components import Key
 from reconciler.decide.diff import ComponentDrift
 from reconciler.decide.fingerprint import digest
+from reconciler.decide.fragments import Fragments
 from reconciler.decide.inventory import inventories
 from reconciler.decide.markdown import code, text
 from reconciler.decide.observed import Observation
@@ -71,15 +73,20 @@ class ReportInputs:
 
 
 def report_of(
-    inputs: Inputs, revision: str, runs: Sequence[Run] = (), refused: Refusal | None = None
+    inputs: Inputs,
+    revision: str,
+    runs: Sequence[Run] = (),
+    refused: Refusal | None = None,
+    made: tuple[Row, ...] | None = None,
 ) -> ReportInputs:
     """What a report is built from, all derived from the rows' inputs (one `now`, one ledger
-    read): the daemon, `once` and `reconciler status` build their reports through this."""
+    read): the daemon, `once` and `reconciler status` build their reports through this.
+    `made` are `rows(inputs)` when the caller has them already (`decide.rowmemo`)."""
     cores = sorted(inputs.state.cores)
     seen = inputs.observations
     return ReportInputs(
         revision=revision,
-        rows=rows(inputs),
+        rows=rows(inputs) if made is None else made,
         cores=cores,
         observations={core: seen[core] for core in cores if core in seen},
         now=inputs.now,
@@ -91,10 +98,13 @@ def report_of(
     )
 
 
-def report_files(inputs: ReportInputs) -> dict[str, str]:
-    """Every file of the report folder, by path relative to it: nothing else belongs there."""
-    document = pipelines_document(inputs)
-    files = {"pipelines.json": json_text(document), "README.md": readme(inputs)}
+def report_files(inputs: ReportInputs, fragments: Fragments | None = None) -> dict[str, str]:
+    """Every file of the report folder, by path relative to it: nothing else belongs there.
+
+    `fragments` holds the pieces of earlier reports (`decide.fragments`); the files are the same
+    with it or without it."""
+    made = fragments or Fragments()
+    files = {"pipelines.json": pipelines_text(inputs, made), "README.md": readme(inputs, made)}
     for path, inventory in inventories(inputs.records, inputs.cores).items():
         files[path] = json_text(valid_unicode(inventory))
     for run in inputs.runs[:RECORDS_KEPT]:
@@ -121,19 +131,55 @@ def valid_unicode(value: Any) -> Any:
     return value
 
 
-def pipelines_document(inputs: ReportInputs) -> dict[str, Any]:
+def pipelines_document(inputs: ReportInputs, fragments: Fragments | None = None) -> dict[str, Any]:
     """`pipelines.json`: the rows and Cores as data, with a digest of what is not volatile."""
+    made = fragments or Fragments()
     document: dict[str, Any] = {
         "revision": inputs.revision,
         "generated_at": inputs.now.isoformat(),
         "refused": _refusal_document(inputs.refused),
-        "pipelines": [_row_document(row) for row in inputs.rows],
+        "pipelines": [],
         "cores": [_core_document(inputs, core) for core in inputs.cores],
         "requests": [runview.run_summary(run) for run in inputs.runs[:RECENT_SHOWN]],
     }
     document = valid_unicode(document)
+    document["pipelines"] = [
+        made.made("entry", row, partial(_row_entry, row)) for row in inputs.rows
+    ]
     document["content_digest"] = content_digest(document)
     return document
+
+
+_ROWS_AT = '\n  "pipelines": [],\n'
+"""Where the rows go in the text of a `pipelines.json` written without them: a top-level key,
+on a line of its own (a newline inside a JSON string is escaped, so nothing else looks so)."""
+
+
+def pipelines_text(inputs: ReportInputs, fragments: Fragments | None = None) -> str:
+    """`json_text(pipelines_document(inputs))`, each row's text made once (in `fragments`)."""
+    made = fragments or Fragments()
+    document = pipelines_document(inputs, made)
+    if not document["pipelines"]:
+        return json_text(document)
+    entries = [
+        made.made("entry text", row, partial(_indented, entry))
+        for row, entry in zip(inputs.rows, document["pipelines"], strict=True)
+    ]
+    framed = json_text({**document, "pipelines": []})
+    opened = '\n  "pipelines": [\n' + ",\n".join(entries) + "\n  ],\n"
+    return framed.replace(_ROWS_AT, opened, 1)
+
+
+def _row_entry(row: Row) -> dict[str, Any]:
+    return valid_unicode(_row_document(row))  # type: ignore[no-any-return]
+
+
+def _indented(entry: Mapping[str, Any]) -> str:
+    """One row's entry as `json_text` writes it inside the top-level `pipelines` list."""
+    # split at "\n" alone: JSON escapes it inside strings, but not U+2028, a line break to
+    # str.splitlines (and so to textwrap)
+    lines = json.dumps(entry, indent=2, ensure_ascii=False).split("\n")
+    return "\n".join("    " + line for line in lines)
 
 
 def content_digest(document: Mapping[str, Any]) -> str:
@@ -158,6 +204,8 @@ def unchanged(existing: str, written: str) -> bool:
     must be a time this report could have written: no later than the new `generated_at`, and
     only where `written` has a time too.
     """
+    if _claimed_digest(existing) != _claimed_digest(written):
+        return False  # new content, or a file that lies about its own: written either way
     try:
         found = json.loads(existing)
     except ValueError:
@@ -172,6 +220,17 @@ def unchanged(existing: str, written: str) -> bool:
         if isinstance(old, dict) and new["reachable"] and new["last_seen"] is not None:
             new["last_seen"] = _kept_time(old.get("last_seen"), new["last_seen"], now)
     return json_text(fresh) == existing
+
+
+def _claimed_digest(text: str) -> str | None:
+    """The last `content_digest` a JSON text carries, found without parsing it: a quote inside
+    a JSON string is escaped, so this key and its value can only be what they look like."""
+    at = text.rfind('"content_digest": "')
+    if at < 0:
+        return None
+    start = at + len('"content_digest": "')
+    end = text.find('"', start)
+    return text[start:end] if end >= 0 else None
 
 
 def _kept_time(old: Any, new: str, now: datetime) -> str:
@@ -258,10 +317,11 @@ def core_problem(inputs: ReportInputs, observation: Observation | None) -> str |
     return None
 
 
-def readme(inputs: ReportInputs) -> str:
+def readme(inputs: ReportInputs, fragments: Fragments | None = None) -> str:
     """`README.md`: the tables people read on the Git hosting page."""
-    parts = [_header(inputs), _refusal(inputs.refused), rowview.pipelines_table(inputs.rows)]
-    parts += [rowview.triage(inputs.rows), _cores_table(inputs)]
+    table = rowview.pipelines_table(inputs.rows, fragments)
+    parts = [_header(inputs), _refusal(inputs.refused), table]
+    parts += [rowview.triage(inputs.rows, fragments), _cores_table(inputs)]
     parts += [runview.runs_table(inputs.runs[:RECENT_SHOWN])]
     return "\n".join(part for part in parts if part)
 

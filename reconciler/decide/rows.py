@@ -111,7 +111,7 @@ class Inputs:
 
 
 @dataclass(frozen=True, slots=True)
-class _Index:
+class Index:
     """What every row looks up, built once for all rows (never once per row or per cell)."""
 
     resolved: Resolution
@@ -125,12 +125,12 @@ class _Index:
 
 def rows(inputs: Inputs) -> tuple[Row, ...]:
     """Every declared pipeline, and every undeclared one still deployed somewhere, by name."""
-    index = _index(inputs)
+    index = index_of(inputs)
     names = sorted(set(inputs.state.pipelines) | set(index.deployed_on))
     return tuple(row(inputs, name, index) for name in names)
 
 
-def _index(inputs: Inputs) -> _Index:
+def index_of(inputs: Inputs) -> Index:
     deployed_on: dict[str, set[str]] = {}
     users: dict[str, dict[Key, set[str]]] = {}
     for (core, pipeline), deployment in inputs.records.deployments.items():
@@ -140,7 +140,7 @@ def _index(inputs: Inputs) -> _Index:
             on_core.setdefault(spec.key, set()).add(pipeline)
     touched = unmanaged_streams(inputs.state, inputs.records, inputs.observations)
     resolved = inputs.resolved or resolve.resolution(inputs.state)
-    return _Index(resolved, deployed_on, users, touched)
+    return Index(resolved, deployed_on, users, touched)
 
 
 CALM = (Status.RUNNING, Status.READY_TO_START, Status.NO_ASSIGNED_CORES)
@@ -152,7 +152,7 @@ def needs_attention(row: Row) -> bool:
     return row.status not in CALM or bool(row.tags)
 
 
-def row(inputs: Inputs, pipeline: str, index: _Index) -> Row:
+def row(inputs: Inputs, pipeline: str, index: Index) -> Row:
     """The row of one pipeline."""
     declared = pipeline in inputs.state.pipelines
     assigned = set(index.resolved.cores.get(pipeline, ())) if declared else set()
@@ -173,7 +173,7 @@ def cell(
     inputs: Inputs,
     pipeline: str,
     core: str,
-    index: _Index,
+    index: Index,
     *,
     assigned: bool,
     specs: tuple[ComponentSpec, ...],
@@ -213,7 +213,7 @@ def _deployment_state(
     return DeploymentState.UNKNOWN if held is None else DeploymentState.CURRENT
 
 
-def _sharing(index: _Index, core: str, pipeline: str) -> Callable[[Key], bool]:
+def _sharing(index: Index, core: str, pipeline: str) -> Callable[[Key], bool]:
     """Whether another pipeline deployed on the same Core uses a component."""
     users = index.users.get(core, {})
     return lambda key: bool(users.get(key, set()) - {pipeline})
@@ -312,7 +312,7 @@ def _tags(inputs: Inputs, pipeline: str, cells: tuple[CellView, ...]) -> tuple[T
         Tag.START_FAILED: _any_error(inputs, pipeline, cells, Stage.START)
         or Runtime.FAILED in runtimes,
         Tag.CORE_UNREACHABLE: any(_unreachable(inputs, c.core) for c in cells),
-        Tag.READBACK_STALE: any(_stale(inputs, c.core) for c in cells),
+        Tag.READBACK_STALE: any(stale(inputs, c.core) for c in cells),
         Tag.REMOVAL_PENDING: any(not c.assigned for c in cells),
         Tag.PARTIALLY_RUNNING: Runtime.PARTIAL in runtimes
         or (Runtime.RUNNING in runtimes and any(r is not Runtime.RUNNING for r in runtimes)),
@@ -329,7 +329,8 @@ def _unreachable(inputs: Inputs, core: str) -> bool:
     return observation is not None and not observation.reachable
 
 
-def _stale(inputs: Inputs, core: str) -> bool:
+def stale(inputs: Inputs, core: str) -> bool:
+    """Whether the Core's last good readback is older than the stale limit at `inputs.now`."""
     observation = inputs.observations.get(core)
     if observation is None or observation.last_seen is None:
         return False

@@ -8,7 +8,9 @@ carries a tag gets a triage table of its cells. Every name and error goes throug
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
+from reconciler.decide.fragments import Fragments
 from reconciler.decide.markdown import code, text
 from reconciler.decide.rows import CALM, CellView, Row, needs_attention
 from reconciler.decide.runview import when
@@ -17,14 +19,15 @@ DRIFT_SHOWN = 3
 """Drifted components named in a triage cell; `pipelines.json` and `reconciler diff` list all."""
 
 
-def pipelines_table(rows: Sequence[Row]) -> str:
-    """The Management → Pipelines table: one line per row."""
+def pipelines_table(rows: Sequence[Row], fragments: Fragments | None = None) -> str:
+    """The Management → Pipelines table: one line per row (each made once, in `fragments`)."""
+    made = fragments or Fragments()
     lines = [
         "## Management → Pipelines\n",
         "| Pipeline | Status | Cores | Tags | Deployed revision | Last deploy |",
         "|---|---|---|---|---|---|",
     ]
-    lines += [_pipeline_line(row) for row in rows]
+    lines += [made.made("line", row, partial(_pipeline_line, row)) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -42,26 +45,31 @@ def _pipeline_line(row: Row) -> str:
     return f"| {name} | {status} | {cores or '—'} | {tags} | {revision} | {last} |"
 
 
-def triage(rows: Sequence[Row]) -> str:
+def triage(rows: Sequence[Row], fragments: Fragments | None = None) -> str:
     """ "Needs attention": a heading and a table of cells for each row that needs someone."""
     needing = [row for row in rows if needs_attention(row)]
     if not needing:
         return ""
+    made = fragments or Fragments()
     lines = ["## Needs attention\n"]
-    for row in needing:
-        lines += [f"### {text(row.pipeline)}: {row.status.value}\n"]
-        lines += [
-            "| Core | Assigned | Deployment | Runtime | What differs | Last error |",
-            "|---|---|---|---|---|---|",
-        ]
-        for c in row.cells:
-            error = text(c.last_error or "") or "—"
-            assigned = "yes" if c.assigned else "no (remove)"
-            lines.append(
-                f"| {text(c.core)} | {assigned} | {c.deployment.value} | {c.runtime.value} "
-                f"| {_differs(c)} | {error} |"
-            )
-        lines.append("")
+    lines += [made.made("triage", row, partial(_triage, row)) for row in needing]
+    return "\n".join(lines)
+
+
+def _triage(row: Row) -> str:
+    lines = [f"### {text(row.pipeline)}: {row.status.value}\n"]
+    lines += [
+        "| Core | Assigned | Deployment | Runtime | What differs | Last error |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in row.cells:
+        error = text(c.last_error or "") or "—"
+        assigned = "yes" if c.assigned else "no (remove)"
+        lines.append(
+            f"| {text(c.core)} | {assigned} | {c.deployment.value} | {c.runtime.value} "
+            f"| {_differs(c)} | {error} |"
+        )
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -32,18 +32,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from reconciler.decide import resolve
 from reconciler.decide.declared.parse import StateAt
+from reconciler.decide.fragments import Fragments
 from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
 from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
 from reconciler.decide.records import adopted
-from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs, report_of
+from reconciler.decide.report import (
+    RECORDS_KEPT,
+    Refusal,
+    ReportInputs,
+    pipelines_document,
+    report_of,
+)
+from reconciler.decide.rowmemo import Earlier, rows_since
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
@@ -85,6 +95,8 @@ class PassResult:
     live: ReportInputs | None = None
     """The same from the live readback (`/api/status`): it differs from `report` only while a
     Core's reachability flip has not settled (`decide.settle`)."""
+    live_document: Mapping[str, Any] | None = None
+    """`live` as its `pipelines.json` document, made off the loop with the report."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,13 @@ class Reconciler:
     tip: str | None = None
     """The source's branch as this reconciler last left it: the head judged, or its report."""
     judged: Judgement | None = None
+    resolved: tuple[DeclaredState, resolve.Resolution] | None = None
+    """The last declared state resolved, with its resolution: the next one reuses its specs."""
+    earlier: Earlier | None = None
+    """The rows of the last report and what they were made from (`decide.rowmemo`)."""
+    fragments: Fragments = field(default_factory=Fragments)
+    """The report's pieces of the last pass, by the row they show: a row unchanged is not
+    rendered again (`decide.fragments`)."""
 
     async def run_pass(self, head: str | None = None) -> PassResult:
         """One whole pass; `head` is the commit a fetch just found (None: fetch first)."""
@@ -172,23 +191,58 @@ class Reconciler:
         period = SETTLE_INTERVALS * self.interval
         self.shown = settled(self.observations, self.shown, now, period)
         shown = {core: kept.observation for core, kept in self.shown.items()}
-        inputs = Inputs(verdict.state, records, shown, now, self.interval)
-        report = report_of(inputs, verdict.revision, snapshot.recent, verdict.refusal)
+        resolved = await asyncio.to_thread(self.resolution, verdict.state)
+        inputs = Inputs(verdict.state, records, shown, now, self.interval, resolved)
+        # the rows and the report are CPU work that grows with the fleet: off the loop, so that
+        # the daemon's endpoints and webhook answer while a big pass runs
+        about = (verdict.revision, snapshot.recent, verdict.refusal)
+        report = await asyncio.to_thread(self.report, inputs, *about)
         live = report
         if any(seen is not self.observations[core] for core, seen in shown.items()):
-            live_inputs = replace(inputs, observations=self.observations)
-            live = report_of(live_inputs, verdict.revision, snapshot.recent, verdict.refusal)
+            live_inputs = replace(inputs, observations=dict(self.observations))
+            live = await asyncio.to_thread(self.report, live_inputs, *about, keep=False)
         self.listener.heard(Rows(live))
         report_dir, identity = verdict.state.settings.report_dir, self.config.identity
+        self.fragments.rotate()
+        document = await asyncio.to_thread(pipelines_document, live, self.fragments)
         commit, pushed = await asyncio.to_thread(
-            write_report, self.source, base, report_dir, report, identity
+            partial(write_report, fragments=self.fragments),
+            self.source,
+            base,
+            report_dir,
+            report,
+            identity,
         )
         if commit is not None:
             self.listener.heard(ReportPushed(commit, pushed))
         self.tip = base if commit is None else (commit if pushed else None)
         return PassResult(
-            verdict.head, verdict.revision, report.rows, ran, commit, pushed, report, live
+            verdict.head, verdict.revision, report.rows, ran, commit, pushed, report, live, document
         )
+
+    def report(
+        self,
+        inputs: Inputs,
+        revision: str,
+        runs: Sequence[Run],
+        refused: Refusal | None,
+        *,
+        keep: bool = True,
+    ) -> ReportInputs:
+        """The report of `inputs`, its rows made again only where their inputs changed since the
+        last report kept (`decide.rowmemo`); CPU work: call it off the loop."""
+        made, earlier = rows_since(inputs, self.earlier)
+        if keep:
+            self.earlier = earlier
+        return report_of(inputs, revision, runs, refused, made)
+
+    def resolution(self, state: DeclaredState) -> resolve.Resolution:
+        """`state` resolved, reusing the specs of every component unchanged since the last one
+        (CPU work: call it off the loop)."""
+        kept = self.resolved
+        if kept is None or kept[0] is not state:
+            kept = self.resolved = (state, resolve.resolution(state, kept))
+        return kept[1]
 
     @property
     def interval(self) -> timedelta:
@@ -359,7 +413,9 @@ class Reconciler:
         token and TLS as this revision declares), and leaves nothing to do is planned from that
         readback: it needs no call. Any Core with something to do, or not seen lately, is read
         back first, so that no write is ever planned on an old readback."""
-        desired, records = resolve.desired(state), await self.ledger.records()
+        resolved = await asyncio.to_thread(self.resolution, state)
+        desired = await asyncio.to_thread(resolve.desired, state, resolved)
+        records = await self.ledger.records()
         recent, trust = self.recent(set()), await self.ledger.trusted_cores()
 
         def from_recent(name: str) -> CorePlan | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from reconciler.decide import markdown
 from reconciler.decide.markdown import LIMIT, clean, code, text
 
 TEXT_CASES = [
@@ -87,3 +90,18 @@ def test_escapes_do_not_count_towards_the_limit() -> None:
     """The limit counts what a reader sees, so escaping never cuts a value in half."""
     escaped = text("|" * LIMIT)
     assert escaped == "\\|" * LIMIT
+
+
+@settings(max_examples=400)
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+        | st.characters(codec="utf-8")
+        | st.sampled_from("  \t\n-#1.")
+    )
+)
+def test_the_shortcut_for_plain_values_says_what_the_long_way_says(value: str) -> None:
+    """A plain ASCII value is returned as it is only where escaping it would change nothing."""
+    assert markdown.text(value) == markdown._escaped_text(value, markdown.LIMIT)
+    assert markdown.clean(value) == markdown._cleaned(value, markdown.LIMIT)
+    assert markdown.text(value, 5) == markdown._escaped_text(value, 5)

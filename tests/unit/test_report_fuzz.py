@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.decide.components import OpKind
+from reconciler.decide.fragments import Fragments
 from reconciler.decide.model import ActionVerb, ComponentKind
 from reconciler.decide.observed import Observation, Reason, Runtime
 from reconciler.decide.outcomes import (
@@ -27,7 +28,14 @@ from reconciler.decide.outcomes import (
     RunKind,
     StepResult,
 )
-from reconciler.decide.report import RECENT_SHOWN, Refusal, ReportInputs, report_files
+from reconciler.decide.report import (
+    RECENT_SHOWN,
+    Refusal,
+    ReportInputs,
+    json_text,
+    pipelines_document,
+    report_files,
+)
 from reconciler.decide.rows import CellView, DeploymentState, Row, Status, Tag
 from reconciler.decide.rowview import CALM
 from reconciler.decide.runview import run_markdown
@@ -236,3 +244,17 @@ def test_every_report_file_can_be_written(inputs: ReportInputs) -> None:
     records = set(files) - {"README.md", "pipelines.json"}
     for path in records:
         assert re.fullmatch(REPORT_PATH, path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(report_inputs(), min_size=1, max_size=3))
+def test_pieces_kept_between_reports_make_the_same_files(reports: list[ReportInputs]) -> None:
+    """Reports made one after another with one `Fragments` are the reports made alone, and the
+    pipelines.json text made from row pieces is the document as `json_text` writes it."""
+    kept = Fragments()
+    for inputs in reports:
+        kept.rotate()
+        alone = report_files(inputs)
+        assert report_files(inputs, kept) == alone
+        assert report_files(inputs, kept) == alone  # every piece made before this time
+        assert alone["pipelines.json"] == json_text(pipelines_document(inputs))

@@ -45,7 +45,6 @@ from typing import Any
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from reconciler.decide.report import pipelines_document
 from reconciler.errors import ConfigurationError, SourceUnavailable
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config, listen_address
@@ -304,8 +303,8 @@ class Daemon:
 
     def _published(self, result: PassResult) -> bool:
         """Take in a pass's or refresh's report; False when the source refuses the push."""
-        if result.live is not None:
-            self.latest = pipelines_document(result.live)
+        if result.live_document is not None:
+            self.latest = dict(result.live_document)
         try:
             why = self.reconciler.source.rejection
             if self.rejections.again(result.report_commit, result.pushed, why):

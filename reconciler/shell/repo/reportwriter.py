@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from reconciler.decide.fragments import Fragments
 from reconciler.decide.markdown import clean
 from reconciler.decide.report import ReportInputs, report_files, unchanged
 from reconciler.errors import SourceUnavailable
@@ -28,10 +29,19 @@ LISTED = 50
 
 
 def write_report(
-    source: GitSource, head: str, report_dir: str, inputs: ReportInputs, identity: Identity
+    source: GitSource,
+    head: str,
+    report_dir: str,
+    inputs: ReportInputs,
+    identity: Identity,
+    *,
+    fragments: Fragments | None = None,
 ) -> tuple[str | None, bool]:
-    """Commit and push the changed report files; (commit or None, whether it was pushed)."""
-    files = {f"{report_dir}/{path}": text for path, text in report_files(inputs).items()}
+    """Commit and push the changed report files; (commit or None, whether it was pushed).
+
+    `fragments` are the pieces of the last report, kept by the caller (`decide.fragments`)."""
+    made = report_files(inputs, fragments)
+    files = {f"{report_dir}/{path}": text for path, text in made.items()}
     found = source.tree_files(head, report_dir)
     changed = {path: text for path, text in files.items() if not _holds(found.get(path), text)}
     data = f"{report_dir}/pipelines.json"
