@@ -20,6 +20,7 @@ test, and it trusts nothing the file says about itself). Pure module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from functools import partial
 from typing import Any
 
 from reconciler.decide import rowview, runview
+from reconciler.decide.canonical import canonical_json
 from reconciler.decide.components import Key
 from reconciler.decide.diff import ComponentDrift
 from reconciler.decide.fingerprint import digest
@@ -132,8 +134,15 @@ def valid_unicode(value: Any) -> Any:
 
 
 def pipelines_document(inputs: ReportInputs, fragments: Fragments | None = None) -> dict[str, Any]:
-    """`pipelines.json`: the rows and Cores as data, with a digest of what is not volatile."""
+    """`pipelines.json`: the rows and Cores as data, with a digest of what is not volatile.
+
+    With `fragments`, the document of the same inputs is made once, and each row's entry once;
+    the document is shared then: read it, never change it."""
     made = fragments or Fragments()
+    return made.made("document", inputs, partial(_document, inputs, made))
+
+
+def _document(inputs: ReportInputs, made: Fragments) -> dict[str, Any]:
     document: dict[str, Any] = {
         "revision": inputs.revision,
         "generated_at": inputs.now.isoformat(),
@@ -146,7 +155,7 @@ def pipelines_document(inputs: ReportInputs, fragments: Fragments | None = None)
     document["pipelines"] = [
         made.made("entry", row, partial(_row_entry, row)) for row in inputs.rows
     ]
-    document["content_digest"] = content_digest(document)
+    document["content_digest"] = _content_digest(document, inputs.rows, made)
     return document
 
 
@@ -184,6 +193,10 @@ def _indented(entry: Mapping[str, Any]) -> str:
 
 def content_digest(document: Mapping[str, Any]) -> str:
     """The digest of a `pipelines.json` document without its volatile values."""
+    return digest(_stable(document))
+
+
+def _stable(document: Mapping[str, Any]) -> dict[str, Any]:
     stable = {
         key: value for key, value in document.items() if key not in (*VOLATILE, "content_digest")
     }
@@ -191,7 +204,27 @@ def content_digest(document: Mapping[str, Any]) -> str:
         {key: value for key, value in core.items() if key not in VOLATILE}
         for core in document.get("cores", [])
     ]
-    return digest(stable)
+    return stable
+
+
+_ROWS_HELD = "\x00rows"
+"""What stands for the rows while the rest of the document is serialised: no value of ours is
+this string, and a string from outside cannot end the quotes it is in."""
+
+
+def _content_digest(document: Mapping[str, Any], rows: Sequence[Row], made: Fragments) -> str:
+    """`content_digest(document)`, each row's canonical JSON made once (in `made`)."""
+    stable = _stable(document)
+    entries = stable.pop("pipelines")
+    stable["pipelines"] = _ROWS_HELD
+    framed = canonical_json(stable)
+    held = canonical_json({"pipelines": _ROWS_HELD})[1:-1]
+    canonical = [
+        made.made("entry json", row, partial(canonical_json, entry))
+        for row, entry in zip(rows, entries, strict=True)
+    ]
+    whole = framed.replace(held, '"pipelines":[' + ",".join(canonical) + "]", 1)
+    return "sha256:" + hashlib.sha256(whole.encode("utf-8")).hexdigest()
 
 
 def unchanged(existing: str, written: str) -> bool:

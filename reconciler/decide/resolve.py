@@ -62,7 +62,9 @@ class Resolution:
 
     A component shared by pipelines is one `ComponentSpec`, so its canonical form is made once;
     `resolution` given the previous state and its resolution reuses the spec of every component
-    whose declared object is unchanged (the same object: an unchanged file is not parsed again).
+    whose declared object is unchanged (the same object: an unchanged file is not parsed again),
+    a pipeline's components when it and every object they come from are unchanged, and its
+    Cores when its assignment and the Cores' labels are.
     """
 
     cores: Mapping[str, tuple[str, ...]]
@@ -77,6 +79,13 @@ def resolution(
     """Resolve every pipeline of `state` (see `Resolution`)."""
     known = previous[1].specs if previous is not None else {}
     specs: dict[tuple[ComponentKind, str], tuple[object, ComponentSpec]] = {}
+    index = _label_index(state)
+    before = previous[0] if previous is not None else None
+    same_cores = (
+        before is not None
+        and before.cores.keys() == state.cores.keys()
+        and _label_index(before) == index
+    )
 
     def spec(kind: ComponentKind, declared: object, build: Any) -> ComponentSpec:
         key = (kind, declared.name)  # type: ignore[attr-defined]
@@ -86,10 +95,58 @@ def resolution(
         specs[key] = found
         return found[1]
 
-    index = _label_index(state)
-    cores = {pipeline: _cores(state, pipeline, index) for pipeline in sorted(state.pipelines)}
-    made = {pipeline: _components(state, pipeline, spec) for pipeline in cores}
+    def cores_of(pipeline: str) -> tuple[str, ...]:
+        if same_cores and before is not None and previous is not None:
+            kept = previous[1].cores.get(pipeline)
+            was = before.assignments.get(pipeline)
+            if kept is not None and was is state.assignments.get(pipeline):
+                return kept
+        return _cores(state, pipeline, index)
+
+    tables = _tables(state)
+
+    def components_of(pipeline: str) -> tuple[ComponentSpec, ...]:
+        kept = _kept_components(state, tables, previous, pipeline)
+        if kept is None:
+            return _components(state, pipeline, spec)
+        for one in kept:
+            specs[one.key] = known[one.key]
+        return kept
+
+    cores = {pipeline: cores_of(pipeline) for pipeline in sorted(state.pipelines)}
+    made = {pipeline: components_of(pipeline) for pipeline in cores}
     return Resolution(cores, made, specs)
+
+
+def _kept_components(
+    state: DeclaredState,
+    tables: Mapping[ComponentKind, Mapping[str, object]],
+    previous: tuple[DeclaredState, Resolution] | None,
+    pipeline: str,
+) -> tuple[ComponentSpec, ...] | None:
+    """The pipeline's components as resolved before, when nothing they come from changed: the
+    pipeline is the same object, and so is each component's declared object (which holds the
+    names of what it uses, so the set of components is the same too)."""
+    if previous is None or previous[0].pipelines.get(pipeline) is not state.pipelines[pipeline]:
+        return None
+    kept = previous[1].components.get(pipeline)
+    if kept is None:
+        return None
+    for one in kept:
+        found = previous[1].specs.get(one.key)
+        declared = tables[one.kind].get(one.name)
+        if found is None or found[1] is not one or found[0] is not declared:
+            return None
+    return kept
+
+
+def _tables(state: DeclaredState) -> Mapping[ComponentKind, Mapping[str, object]]:
+    return {
+        ComponentKind.STREAM: state.streams,
+        ComponentKind.QUERY: state.queries,
+        ComponentKind.CONNECTOR: state.connectors,
+        ComponentKind.TASK: state.tasks,
+    }
 
 
 def _label_index(state: DeclaredState) -> dict[tuple[str, str], set[str]]:

@@ -32,6 +32,7 @@ from reconciler.decide.report import (
     RECENT_SHOWN,
     Refusal,
     ReportInputs,
+    content_digest,
     json_text,
     pipelines_document,
     report_files,
@@ -257,4 +258,6 @@ def test_pieces_kept_between_reports_make_the_same_files(reports: list[ReportInp
         alone = report_files(inputs)
         assert report_files(inputs, kept) == alone
         assert report_files(inputs, kept) == alone  # every piece made before this time
-        assert alone["pipelines.json"] == json_text(pipelines_document(inputs))
+        document = pipelines_document(inputs)
+        assert alone["pipelines.json"] == json_text(document)
+        assert document["content_digest"] == content_digest(document)  # digested whole

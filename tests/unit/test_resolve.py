@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
+
 import pytest
 
 from reconciler.decide import resolve
 from reconciler.decide.components import Role
-from reconciler.decide.model import ComponentKind
+from reconciler.decide.model import ComponentKind, DeclaredState
 from tests.support.declared import example_texts, parse_texts
+from tests.support.world import base_state
 
 EXAMPLE = parse_texts(example_texts())
 
@@ -108,3 +111,37 @@ def test_desired_counts_shared_components_in_both_pipelines() -> None:
     for pipeline in ("auth-detect", "syslog-archive"):
         assert (ComponentKind.CONNECTOR, "syslog-in") in {spec.key for spec in on_eu[pipeline]}
     assert table["central-1"].keys() == {"central-alerts"}
+
+
+def derived_states() -> list[DeclaredState]:
+    """The base state and states made from it the way an incremental read makes them: every
+    object of an unchanged file is the same object, a changed one is a new object."""
+    base = base_state()
+    task = base.tasks["filter"]
+    main = base.assignments["main"]
+    core = base.cores["edge-2"]
+    return [
+        base,
+        dc_replace(base, tasks={**base.tasks, "filter": dc_replace(task, query="level = 1")}),
+        dc_replace(base, assignments={**base.assignments, "main": dc_replace(main, cores=())}),
+        dc_replace(
+            base,
+            assignments={**base.assignments, "main": dc_replace(main, cores=("edge-2",))},
+        ),
+        dc_replace(base, cores={**base.cores, "edge-2": dc_replace(core, labels={})}),
+        dc_replace(base, pipelines={k: v for k, v in base.pipelines.items() if k != "detect"}),
+    ]
+
+
+@pytest.mark.parametrize("after", range(6))
+@pytest.mark.parametrize("before", range(6))
+def test_a_resolution_from_the_last_one_is_a_resolution_from_scratch(
+    before: int, after: int
+) -> None:
+    """Whatever was reused from the last resolution, the answer is the one made from scratch."""
+    states = derived_states()
+    earlier = resolve.resolution(states[before])
+    again = resolve.resolution(states[after], (states[before], earlier))
+    assert again == resolve.resolution(states[after])
+    if before == after:  # nothing changed: every pipeline's components are the same objects
+        assert all(again.components[p] is earlier.components[p] for p in again.components)
