@@ -97,11 +97,11 @@ class ForgeClient:
     async def _pages(self, endpoint: Endpoint, where: Mapping[str, str]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            answer = await self._call(endpoint, where, page=page)
+            answer = await self._call(endpoint, where, page=page if endpoint.paged else None)
             listed = answer if isinstance(answer, list) else []
             items += [item for item in listed if isinstance(item, dict)]
             size = int(endpoint.query.get("per_page") or endpoint.query.get("limit") or 30)
-            if len(listed) < size:
+            if len(listed) < size or not endpoint.paged:
                 break
         return items
 

@@ -27,7 +27,7 @@ API = HostApi(
     pull_sha=("head", "sha"),
     files=Endpoint("GET", "/repos/{repo}/pulls/{number}/files", {"limit": "50"}),
     file_paths=("filename", "previous_filename"),
-    comments=Endpoint("GET", "/repos/{repo}/issues/{number}/comments"),
+    comments=Endpoint("GET", "/repos/{repo}/issues/{number}/comments", paged=False),
     comment_create=Endpoint("POST", "/repos/{repo}/issues/{number}/comments"),
     comment_edit=Endpoint("PATCH", "/repos/{repo}/issues/comments/{id}"),
     page_param="page",

@@ -23,6 +23,8 @@ class Endpoint:
     method: str
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
+    paged: bool = True
+    """Whether the listing takes a page number (Gitea's comments come in one answer)."""
 
 
 @dataclass(frozen=True, slots=True)
