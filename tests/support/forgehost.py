@@ -186,27 +186,32 @@ class ForgeHost:
         if found is None:
             return "no documented operation has this method and path", None, {}
         operation, params = found
+        return self._fits(operation, query, headers, raw), operation, params
+
+    def _fits(
+        self, operation: dict[str, Any], query: str, headers: dict[str, str], raw: bytes
+    ) -> str | None:
+        """Why a request to a documented operation breaks its description (None: it fits)."""
         for name, pattern in self.spec["headers"].items():
             if not re.fullmatch(pattern, headers.get(name.lower(), "")):
-                return f"header {name} missing or malformed", operation, params
+                return f"header {name} missing or malformed"
         sent = headers.get("authorization") or headers.get("private-token") or ""
         if sent.split()[-1:] != [self.token]:
-            return "wrong token", operation, params
+            return "wrong token"
         for name, values in parse_qs(query).items():
             if name not in operation.get("query", []):
-                return f"query parameter {name} is not documented", operation, params
+                return f"query parameter {name} is not documented"
             allowed = operation.get("query_enums", {}).get(name)
             if allowed and any(value not in allowed for value in values):
-                return f"query {name}={values} is not one of {allowed}", operation, params
+                return f"query {name}={values} is not one of {allowed}"
         schema = operation.get("body")
-        if schema is None and raw:
-            return "this operation takes no body", operation, params
-        if schema is not None:
-            try:
-                jsonschema.validate(json.loads(raw or b"null"), schema)
-            except (ValueError, jsonschema.ValidationError) as error:
-                return f"body: {getattr(error, 'message', error)}", operation, params
-        return None, operation, params
+        if schema is None:
+            return "this operation takes no body" if raw else None
+        try:
+            jsonschema.validate(json.loads(raw or b"null"), schema)
+        except (ValueError, jsonschema.ValidationError) as error:
+            return f"body: {getattr(error, 'message', error)}"
+        return None
 
     def _operation(self, method: str, path: str) -> tuple[dict[str, Any], dict[str, str]] | None:
         for operation in self.spec["operations"]:
