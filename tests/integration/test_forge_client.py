@@ -190,3 +190,17 @@ def test_unreachable_host_is_transient() -> None:
     assert caught.value.transient
     assert "github POST /repos/acme/pipelines/statuses/" in str(caught.value)
     assert TOKEN not in str(caught.value)
+
+
+def test_a_marked_comment_by_someone_else_is_not_ours(host: ForgeHost) -> None:
+    """Anyone may write the marker: the plan goes in the token user's own comment, theirs stays."""
+    host.open_pull(9, SHA, ["assignments/web.yaml"])
+    spoof = host.add_comment(9, f"{MARKER}\nfake plan: all good", author="mallory")
+    outbox = Outbox(client_of(host), host.kind)
+    outbox.put(CommentParts(9, plan_comment("the real plan\n", 65536)))
+    asyncio.run(drain(outbox))
+    bodies = {c["id"]: c["body"] for c in host.comments_on(9)}
+    assert bodies[spoof] == f"{MARKER}\nfake plan: all good"
+    assert f"{MARKER}\nthe real plan\n" in bodies.values()
+    assert outbox.state()["dropped"] == 0
+    assert host.problems == []

@@ -33,7 +33,12 @@ import jsonschema
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "forge-api"
 PREFIX = {"github": "", "gitlab": "/api/v4", "gitea": "/api/v1"}
+BOT = "reconciler-bot"
+"""Who the token is, on this host."""
 ROLES = {
+    "users/get-authenticated": "user",
+    "users/current": "user",
+    "userGetCurrent": "user",
     "repos/create-commit-status": "status",
     "commits/set-status": "status",
     "repoCreateStatus": "status",
@@ -103,6 +108,13 @@ class ForgeHost:
     def open_pull(self, number: int, sha: str, files: list[str]) -> None:
         with self.lock:
             self.pulls[number] = {"sha": sha, "files": list(files), "state": "open"}
+
+    def add_comment(self, number: int, body: str, author: str) -> int:
+        """A comment someone else wrote (it may carry the reconciler's marker)."""
+        with self.lock:
+            made = {"id": 1000 + len(self.comments), "number": number, "body": body}
+            self.comments[made["id"]] = {**made, "author": author}
+            return int(made["id"])
 
     def close_pull(self, number: int) -> None:
         with self.lock:
@@ -241,23 +253,47 @@ class ForgeHost:
                 return 201, status
             if role == "pulls":
                 return 200, self._pull_list(query)
+            if role == "user":
+                return 200, {"id": 1, ("username" if self.kind == "gitlab" else "login"): BOT}
             number = int(params.get(number_key[self.kind]) or params.get("issue_number") or 0)
-            if role in ("files", "comments", "create") and number not in self.pulls:
-                return 404, {"message": "Not Found"}
-            if role == "files":
-                return 200, self._files(number, query)
-            if role == "comments":
-                listed = [c for c in self.comments.values() if c["number"] == number]
-                return 200, [{"id": c["id"], "body": c["body"]} for c in listed]
-            if role == "create":
-                made = {"id": 1000 + len(self.comments), "number": number, "body": body["body"]}
-                self.comments[made["id"]] = made
-                return 201, {"id": made["id"], "body": made["body"]}
-            comment_id = int(params.get("comment_id") or params.get("note_id") or params["id"])
-            if comment_id not in self.comments:
-                return 404, {"message": "Not Found"}
-            self.comments[comment_id]["body"] = body["body"]
-            return 200, {"id": comment_id, "body": body["body"]}
+            return self._serve_pull(role, number, params, query, body)
+
+    def _serve_pull(
+        self,
+        role: str,
+        number: int,
+        params: dict[str, str],
+        query: dict[str, list[str]],
+        body: Any,
+    ) -> tuple[int, Any]:
+        """Files and comments of one pull request (the lock is held)."""
+        if role in ("files", "comments", "create") and number not in self.pulls:
+            return 404, {"message": "Not Found"}
+        if role == "files":
+            return 200, self._files(number, query)
+        if role == "comments":
+            listed = [c for c in self.comments.values() if c["number"] == number]
+            return 200, [self._comment(c) for c in listed]
+        if role == "create":
+            made = {"id": 1000 + len(self.comments), "number": number, "body": body["body"]}
+            self.comments[made["id"]] = {**made, "author": BOT}
+            return 201, made
+        comment_id = int(params.get("comment_id") or params.get("note_id") or params["id"])
+        if comment_id not in self.comments:
+            return 404, {"message": "Not Found"}
+        if self.comments[comment_id]["author"] != BOT:
+            return 403, {"message": "Must have admin rights to Repository."}
+        self.comments[comment_id]["body"] = body["body"]
+        return 200, {"id": comment_id, "body": body["body"]}
+
+    def _comment(self, comment: dict[str, Any]) -> dict[str, Any]:
+        if self.kind == "gitlab":
+            return {
+                "id": comment["id"],
+                "body": comment["body"],
+                "author": {"username": comment["author"]},
+            }
+        return {"id": comment["id"], "body": comment["body"], "user": {"login": comment["author"]}}
 
     def _pull_list(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         wanted = query.get("state", ["open"])[0]

@@ -32,6 +32,7 @@ class PullRequest:
 class Comment:
     id: int
     body: str
+    author: str | None = None
 
 
 class ForgeError(Exception):
@@ -54,6 +55,9 @@ class Forge(Protocol):
 
     async def open_pulls(self) -> list[PullRequest]:
         """The open pull requests, each with its head commit and changed files."""
+
+    async def whoami(self) -> str:
+        """The user the token acts as."""
 
     async def comments(self, number: int) -> list[Comment]:
         """The comments on a pull request, oldest first."""

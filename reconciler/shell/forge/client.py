@@ -46,6 +46,7 @@ class ForgeClient:
         self.repo = repo
         self.answered = answered
         self.pause_until = 0.0
+        self._token = token
         headers = {**api.headers, api.auth_header: api.auth_value.format(token=token)}
         self._http = httpx.AsyncClient(headers=headers, timeout=TIMEOUT, follow_redirects=False)
 
@@ -76,10 +77,17 @@ class ForgeClient:
             paths += [item[key] for key in self.api.file_paths if isinstance(item.get(key), str)]
         return tuple(dict.fromkeys(paths))
 
+    async def whoami(self) -> str:
+        found = await self._call(self.api.user, {})
+        name = found.get(self.api.user_name) if isinstance(found, dict) else None
+        if not isinstance(name, str):
+            raise ForgeError(f"{self.api.name} did not say who the token is", False)
+        return name
+
     async def comments(self, number: int) -> list[Comment]:
         listed = await self._pages(self.api.comments, {"number": str(number)})
         return [
-            Comment(item["id"], item.get("body") or "")
+            Comment(item["id"], str(item.get("body") or ""), _text(item, self.api.comment_author))
             for item in listed
             if isinstance(item.get("id"), int)
         ]
@@ -144,7 +152,8 @@ class ForgeClient:
             raise ForgeError(f"{what}: rate limited ({code})", True, wait or None, code)
         transient = code >= 500
         self.answered("transient" if transient else "refused")
-        raise ForgeError(f"{what}: {code} {_message(response)}", transient, None, code)
+        said = _message(response).replace(self._token, "***") if self._token else ""
+        raise ForgeError(f"{what}: {code} {said}".rstrip(), transient, None, code)
 
     def _reset(self, headers: httpx.Headers) -> float | None:
         value = headers.get(self.api.rate_reset, "")
@@ -157,6 +166,11 @@ class ForgeClient:
 def _retry_after(headers: httpx.Headers) -> float | None:
     value = headers.get("retry-after", "").strip()
     return float(value) if value.isdigit() else None
+
+
+def _text(item: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    found = _dig(item, keys)
+    return found if isinstance(found, str) else None
 
 
 def _dig(item: Mapping[str, Any], keys: tuple[str, ...]) -> Any:

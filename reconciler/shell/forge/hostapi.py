@@ -55,7 +55,11 @@ class HostApi:
     files: Endpoint
     file_paths: tuple[str, ...]
     """The fields of a changed file that name its paths (old and new)."""
+    user: Endpoint
+    """Who the token is: only comments by that user are the reconciler's."""
+    user_name: str
     comments: Endpoint
+    comment_author: tuple[str, ...]
     comment_create: Endpoint
     comment_edit: Endpoint
     page_param: str

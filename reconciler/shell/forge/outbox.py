@@ -7,8 +7,9 @@ slow, failing or rate-limiting host never holds up a pass or a deploy. Two kinds
   delivered (newest wins), and a status the host failed to take is kept and retried until it
   lands;
 - plan comments, keyed by pull request: the newest parts replace older ones; delivering them
-  finds the reconciler's comment by its hidden marker and edits it in place (a part not there
-  yet is created, a part no longer needed is emptied).
+  finds the reconciler's comment by its hidden marker, among the comments of the token's own
+  user only (anyone may write the marker), and edits it in place (a part not there yet is
+  created, a part no longer needed says so).
 
 A transient failure (connection, 5xx, rate limit) waits, then retries the same item: the wait
 is what the host asked for (`Retry-After`, the rate-limit reset), else a backoff doubling from
@@ -29,6 +30,8 @@ from reconciler.decide.forge import Status, part_header, part_index
 from reconciler.shell.forge.api import Forge, ForgeError
 
 log = logging.getLogger(__name__)
+MAX_QUEUED = 1000
+"""The most items kept while the host is away; past it the oldest go (counted as dropped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,18 @@ class Outbox:
         self.dropped = 0
         self.last_error: str | None = None
         self.retry_at: float | None = None
+        self._me: str | None = None
 
     def put(self, item: Item) -> None:
         """Queue `item`, replacing an undelivered one for the same status or pull request."""
         key = item.key if isinstance(item, Status) else item.number
         self._items.pop(key, None)  # the newest goes to the back of the line
         self._items[key] = item
+        while len(self._items) > MAX_QUEUED:
+            oldest = next(iter(self._items))
+            del self._items[oldest]
+            self.dropped += 1
+            self.last_error = f"more than {MAX_QUEUED} items waited for {self.host}: oldest dropped"
         self._wake.set()
 
     def state(self) -> dict[str, Any]:
@@ -137,8 +146,12 @@ class Outbox:
 
     async def _sync_comment(self, item: CommentParts) -> None:
         """Make the pull request's marked comments say `item.parts`, editing in place."""
+        if self._me is None:
+            self._me = await self.forge.whoami()
         ours: dict[int, tuple[int, str]] = {}
         for comment in await self.forge.comments(item.number):
+            if comment.author != self._me:
+                continue  # anyone may write the marker; only our own comments are ours
             index = part_index(comment.body)
             if index is not None and index not in ours:
                 ours[index] = (comment.id, comment.body)
