@@ -47,6 +47,8 @@ class ForgeClient:
         self.answered = answered
         self.pause_until = 0.0
         self._token = token
+        self._files_of: dict[tuple[int, str], tuple[str, ...]] = {}
+        """Changed files per (pull request, head): a head's files never change."""
         headers = {**api.headers, api.auth_header: api.auth_value.format(token=token)}
         self._http = httpx.AsyncClient(headers=headers, timeout=TIMEOUT, follow_redirects=False)
 
@@ -68,7 +70,11 @@ class ForgeClient:
         for item in await self._pages(self.api.pulls, {}):
             number, sha = item.get(self.api.pull_number), _dig(item, self.api.pull_sha)
             if isinstance(number, int) and isinstance(sha, str):
-                found.append(PullRequest(number, sha, await self._files(number)))
+                if (number, sha) not in self._files_of:
+                    self._files_of[number, sha] = await self._files(number)
+                found.append(PullRequest(number, sha, self._files_of[number, sha]))
+        heads = {(pull.number, pull.sha) for pull in found}
+        self._files_of = {key: files for key, files in self._files_of.items() if key in heads}
         return found
 
     async def _files(self, number: int) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ the log and in `state()`, shown by `/readyz`. I/O module (asyncio, logging).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from reconciler.decide.forge import Status, part_header, part_index
 from reconciler.shell.forge.api import Forge, ForgeError
 
 log = logging.getLogger(__name__)
+FLUSH_SECONDS = 5.0
 MAX_QUEUED = 1000
 """The most items kept while the host is away; past it the oldest go (counted as dropped)."""
 
@@ -93,7 +95,7 @@ class Outbox:
         }
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Deliver until `stopping` is set (what is queued then is given a few seconds)."""
+        """Deliver until `stopping` is set; what is queued then gets `FLUSH_SECONDS` more."""
         stopper = asyncio.ensure_future(stopping.wait())
         try:
             while not stopping.is_set():
@@ -108,6 +110,14 @@ class Outbox:
                     await asyncio.wait({stopper}, timeout=delay)
         finally:
             stopper.cancel()
+        await self.flush()
+
+    async def flush(self) -> None:
+        """A last try at what is queued, for a few seconds and without waiting out failures."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FLUSH_SECONDS):
+                while self._items and not await self.deliver_one():
+                    pass
 
     async def deliver_one(self) -> float:
         """Deliver the oldest item; returns how long to wait before the next try (0: none)."""
