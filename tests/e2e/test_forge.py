@@ -205,3 +205,45 @@ def fleet_assignment(cores: list[str], push: int) -> str:
         f"# push {push}\napiVersion: reconciler/v1\nkind: Assignment\n"
         f"pipeline: alerts\ncores: {cores}\n".replace("'", '"')
     )
+
+
+def test_gitlab_merge_request_and_a_slow_host(
+    tmp_path: Path, core_factory: CoreFactory, daemon_factory: DaemonFactory
+) -> None:
+    """GitLab: a merge request head and its hook; a slow host holds up no pass."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    host = ForgeHost.start("gitlab", REPO, TOKEN)
+    try:
+        base = fleet.head()
+        daemon = start(fleet, daemon_factory, host, tmp_path, "--forge", "gitlab")
+        wait_until(lambda: states(host, base, "reconciler/validate") == ["success"], 30)
+
+        host.delay = 1.0  # every answer takes a second from now on
+        fleet.assign("alerts", ["edge-1"])
+        pushed = fleet.push("alerts on edge-1, straight to main")
+        wait_until(
+            lambda: (
+                "alerts" in {r["pipeline"] for r in fleet.report()["pipelines"]}
+                and fleet.row("alerts")["status"] == "Pending deployment"
+            ),
+            30,
+            what="a pass while the host is slow",
+        )
+        git(fleet.work, "checkout", "-q", "-b", "mr")
+        fleet.assign("alerts", [])
+        sha = fleet.commit_only("alerts nowhere")
+        git(fleet.work, "push", "-q", "-f", "origin", "HEAD:refs/merge-requests/2/head")
+        host.open_pull(2, sha, ["assignments/alerts.yaml"])
+        host.delay = 0.0
+        body = b'{"object_kind": "merge_request"}'
+        hook = {"X-Gitlab-Token": SECRET, "X-Gitlab-Event": "Merge Request Hook"}
+        assert daemon.post("/webhook", body, hook).status_code == 202
+        wait_until(lambda: host.comments_on(2) != [], 30, what="the merge request's note")
+        assert sha[:12] in host.comments_on(2)[0]["body"]
+        wait_until(lambda: states(host, pushed, "reconciler/validate") == ["success"], 30)
+        wait_until(lambda: states(host, sha, "reconciler/plan") == ["success"], 30)
+        assert host.problems == []
+        assert daemon.stop() == 0
+        scan_for_token(fleet, daemon, host)
+    finally:
+        host.stop()
