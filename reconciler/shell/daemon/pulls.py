@@ -87,7 +87,10 @@ class PullWatcher:
                 if stopping.is_set():
                     return
                 self.due.clear()
-                await self.look_once()
+                try:
+                    await self.look_once()
+                except Exception:  # a bug must not end the watcher: the next look tries again
+                    log.exception("looking at the pull requests failed")
         finally:
             stopper.cancel()
 

@@ -151,7 +151,10 @@ class ForgeClient:
             if left == "0":
                 self.pause_until = max(self.pause_until, self._reset(headers) or 0.0)
             self.answered("ok")
-            return response.json() if response.content else None
+            try:
+                return response.json() if response.content else None
+            except ValueError:
+                raise ForgeError(f"{what}: the answer is not JSON", True, None, code) from None
         if code == 429 or (code == 403 and left == "0"):
             self.answered("rate-limited")
             wait = _retry_after(headers) or max(0.0, (self._reset(headers) or 0.0) - time.time())

@@ -32,6 +32,8 @@ from reconciler.shell.forge.api import Forge, ForgeError
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 5.0
+MAX_WAIT = 900.0
+"""The longest a host's `Retry-After` or reset is waited at once before the next try."""
 MAX_QUEUED = 1000
 """The most items kept while the host is away; past it the oldest go (counted as dropped)."""
 
@@ -125,22 +127,28 @@ class Outbox:
         try:
             await self._deliver(item)
         except ForgeError as error:
-            self.last_error = str(error)
-            if not error.transient:
-                log.warning("%s refused, given up: %s", self.host, error)
-                self._done(key, item, dropped=True)
-                return 0.0
-            self._failures += 1
-            self.retried()
-            delay = error.retry_after or min(
-                self.max_backoff, self.backoff * 2 ** (self._failures - 1)
-            )
-            self.retry_at = time.time() + delay
-            log.info("%s: %s; trying again in %.0f s", self.host, error, delay)
-            return delay
+            return self._failed(key, item, error)
+        except Exception as error:  # a bug must not end the task that every status waits on
+            log.exception("delivering to %s failed", self.host)
+            return self._failed(key, item, ForgeError(type(error).__name__, False))
         self._failures, self.retry_at = 0, None
         self._done(key, item, dropped=False)
         return 0.0
+
+    def _failed(self, key: tuple[str, str] | int, item: Item, error: ForgeError) -> float:
+        """Drop `item` after a permanent failure; else say how long to wait before retrying."""
+        self.last_error = str(error)
+        if not error.transient:
+            log.warning("%s refused, given up: %s", self.host, error)
+            self._done(key, item, dropped=True)
+            return 0.0
+        self._failures += 1
+        self.retried()
+        backoff = min(self.max_backoff, self.backoff * 2 ** (self._failures - 1))
+        delay = min(error.retry_after, MAX_WAIT) if error.retry_after else backoff
+        self.retry_at = time.time() + delay
+        log.info("%s: %s; trying again in %.0f s", self.host, error, delay)
+        return delay
 
     def _done(self, key: tuple[str, str] | int, item: Item, dropped: bool) -> None:
         if self._items.get(key) is item:  # a newer one put meanwhile stays queued
