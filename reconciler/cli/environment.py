@@ -14,6 +14,7 @@ from reconciler.shell.config import (
     DEFAULT_LISTEN,
     Config,
     duration,
+    forge_settings,
     pick,
     source_of,
     state_dir_of,
@@ -34,6 +35,20 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
     log_format = pick(flag.get("log_format"), env, "RECONCILER_LOG_FORMAT") or "text"
     if log_format not in ("text", "json"):
         raise ConfigurationError(f"--log-format must be text or json, not {log_format!r}")
+    tokens = token_policy(
+        flag.get("token_env_prefix"),
+        flag.get("token_dir"),
+        env,
+        [
+            p
+            for p in (
+                pick(flag.get("webhook_secret_file"), env, "RECONCILER_WEBHOOK_SECRET_FILE"),
+                auth_file_of(flag.get("http_auth_file"), env),
+                pick(flag.get("forge_token_file"), env, "RECONCILER_FORGE_TOKEN_FILE"),
+            )
+            if p
+        ],
+    )
     return Config(
         source=source_of(source) if source else None,
         state_dir=state_dir_of(flag.get("state_dir"), source_of(source) if source else None, env),
@@ -43,23 +58,12 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
         listen=pick(flag.get("listen"), env, "RECONCILER_LISTEN") or DEFAULT_LISTEN,
         log_format=log_format,
         webhook_secret=webhook_secret(env, flag.get("webhook_secret_file")),
-        tokens=token_policy(
-            flag.get("token_env_prefix"),
-            flag.get("token_dir"),
-            env,
-            [
-                p
-                for p in (
-                    pick(flag.get("webhook_secret_file"), env, "RECONCILER_WEBHOOK_SECRET_FILE"),
-                    auth_file_of(flag.get("http_auth_file"), env),
-                )
-                if p
-            ],
-        ),
+        tokens=tokens,
         identity=Identity(
             env.get("RECONCILER_BOT_NAME", "reconciler"),
             env.get("RECONCILER_BOT_EMAIL", "reconciler@localhost"),
         ),
         environ=env,
         http_auth=http_auth(flag.get("http_auth_file"), env),
+        forge=forge_settings(flag, env, tokens) if "forge" in flag else None,
     )

@@ -46,7 +46,31 @@ def register(commands: Any) -> None:
         help="credentials the pages and endpoints ask for, one a line: 'bearer TOKEN' or "
         "'basic USER:PASSWORD' (or RECONCILER_HTTP_AUTH_FILE); without one they ask for none",
     )
+    add_forge(parser)
     parser.set_defaults(run=run)
+
+
+def add_forge(parser: argparse.ArgumentParser) -> None:
+    """The Git host flags: set by the operator only, never by anything in the repository."""
+    group = parser.add_argument_group(
+        "Git host", "post commit statuses and one plan comment per pull request"
+    )
+    group.add_argument("--forge", choices=["github", "gitlab", "gitea"], help="the Git host")
+    group.add_argument(
+        "--forge-url", metavar="URL", help="its API base, for a self-hosted instance"
+    )
+    group.add_argument("--forge-repo", metavar="OWNER/NAME", help="the repository on the host")
+    group.add_argument(
+        "--forge-token-env", metavar="VAR", help="the variable holding the host's API token"
+    )
+    group.add_argument(
+        "--forge-token-file", metavar="FILE", help="a file holding the host's API token"
+    )
+    group.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="where people reach this daemon's pages: statuses link to a run's page there",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,6 +30,27 @@ _SECRET_FILE_VARIABLE = "RECONCILER_WEBHOOK_SECRET_FILE"  # noqa: S105 (a variab
 _SECRET_VARIABLE = "RECONCILER_WEBHOOK_SECRET"  # noqa: S105 (a variable's name)
 
 
+FORGES = ("github", "gitlab", "gitea")
+_FORGE_REPO = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ForgeSettings:
+    """The Git host the daemon posts statuses and plan comments to (`--forge`, never from Git)."""
+
+    host: str
+    """`github`, `gitlab` or `gitea` (Gitea and Forgejo)."""
+    url: str | None
+    """The API base for a self-hosted instance; None: the host's public one."""
+    repo: str
+    """The repository as the host names it: `owner/name` (GitLab: `group/subgroup/name`)."""
+    token: str = field(repr=False)
+    """From `--forge-token-env VAR` or `--forge-token-file PATH`; never printed."""
+    public_url: str | None = None
+    """Where people reach the daemon's pages (`--public-url`): statuses link to a run's page
+    there; without it they link to the run's record in the repository."""
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """How this process runs. Durations are in seconds."""
@@ -60,6 +81,8 @@ class Config:
     """The environment the process started with, for `{env: VAR}` token references."""
     http_auth: HttpAuth | None = field(default=None, repr=False)
     """Who may read the pages and endpoints (`--http-auth-file`); None: anyone who reaches them."""
+    forge: ForgeSettings | None = field(default=None, repr=False)
+    """The Git host to post to (`--forge`); None: none."""
 
 
 def duration(value: str, name: str) -> float:
@@ -172,3 +195,57 @@ def _nonblank(secret: str, origin: str) -> str:
             " the webhook off)"
         )
     return secret.strip()
+
+
+def forge_settings(
+    flags: Mapping[str, str | None], environ: Mapping[str, str], tokens: TokenPolicy
+) -> ForgeSettings | None:
+    """The Git host settings from `--forge*` flags (else `RECONCILER_FORGE*`); None without
+    `--forge`. Each mistake names its flag; the token is never part of a message."""
+
+    def flag(name: str) -> str | None:
+        return pick(flags.get(name), environ, "RECONCILER_" + name.upper())
+
+    host = flag("forge")
+    if not host:
+        return None
+    if host not in FORGES:
+        raise ConfigurationError(f"--forge must be one of {', '.join(FORGES)}, not {host!r}")
+    repo = flag("forge_repo") or ""
+    if not _FORGE_REPO.match(repo) or ".." in repo:
+        raise ConfigurationError("--forge-repo must name the repository as owner/name")
+    url = flag("forge_url")
+    if url is not None and not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigurationError(f"--forge-url {url!r} must be an http(s) URL of the host's API")
+    token = _forge_token(flag("forge_token_env"), flag("forge_token_file"), environ, tokens)
+    public = flag("public_url")
+    return ForgeSettings(host, url, repo, token, public.rstrip("/") if public else None)
+
+
+def _forge_token(
+    variable: str | None, path: str | None, environ: Mapping[str, str], tokens: TokenPolicy
+) -> str:
+    if variable and path:
+        raise ConfigurationError("give --forge-token-env or --forge-token-file, not both")
+    if variable:
+        if variable.startswith(tokens.env_prefix):
+            raise ConfigurationError(
+                f"--forge-token-env {variable} starts with the Core token prefix "
+                f"{tokens.env_prefix}, so a Core file could name it: use another variable, "
+                "such as RECONCILER_FORGE_TOKEN"
+            )
+        if not environ.get(variable, "").strip():
+            raise ConfigurationError(f"--forge-token-env {variable}: the variable is not set")
+        return environ[variable].strip()
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise ConfigurationError(
+                f"--forge-token-file {path} cannot be read: {reason}"
+            ) from None
+        if not text:
+            raise ConfigurationError(f"--forge-token-file {path} is empty")
+        return text
+    raise ConfigurationError("--forge needs a token: --forge-token-env VAR or --forge-token-file")

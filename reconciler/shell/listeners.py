@@ -13,6 +13,7 @@ Events, by who tells them:
                   ReportPushed
     daemon        Triggered, PassStarted, PassFinished, PassFailed, ReadbackRefreshed,
                   SourceFailed, SourceAnswered, Readiness, WebhookReceived, Stopping
+    Git host      ForgeAnswered, ForgeRetried (`reconciler.shell.forge`)
 
 I/O module (logging).
 """
@@ -146,6 +147,19 @@ class Stopping:
     """The daemon was told to stop (SIGTERM, SIGINT): a listener lets go of what it holds open."""
 
 
+@dataclass(frozen=True, slots=True)
+class ForgeAnswered:
+    """The Git host answered a request (or failed to): `ok`, `transient`, `rate-limited` or
+    `refused`."""
+
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgeRetried:
+    """Something for the Git host is tried again after a transient failure."""
+
+
 PassEvent = (
     Triggered
     | PassStarted
@@ -164,6 +178,8 @@ PassEvent = (
     | Readiness
     | WebhookReceived
     | Stopping
+    | ForgeAnswered
+    | ForgeRetried
 )
 
 

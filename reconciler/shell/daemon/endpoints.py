@@ -1,7 +1,8 @@
 """The daemon's HTTP endpoints (SPEC §7), served by uvicorn in the daemon's own event loop.
 
     GET  /healthz      200 while the process and its event loop are alive
-    GET  /readyz       200 once a pass completed and the Git source answers; else 503 and why
+    GET  /readyz       200 once a pass completed and the Git source answers; else 503 and why;
+                       `details` (the Git host's queue) either way
     GET  /metrics      Prometheus text format (see `metrics`)
     GET  /api/status   the `pipelines.json` document of the last pass or refresh; 503 before one
     POST /webhook      a signed "fetch now" (see `webhook`)
@@ -43,8 +44,11 @@ class Service(Protocol):
 
     def exposition(self) -> bytes: ...
 
-    def webhook_received(self, accepted: bool) -> None:
-        """Count a delivery; an accepted one asks for a fetch."""
+    def webhook_received(self, accepted: bool, pulls: bool = False) -> None:
+        """Count a delivery; an accepted one asks for a fetch (and a look at pull requests)."""
+
+    def details(self) -> dict[str, Any]:
+        """More on the daemon's state for `/readyz` (the Git host's queue, when there is one)."""
 
 
 def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -52,10 +56,10 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
         return JSONResponse({"status": "ok", "version": __version__})
 
     async def readyz(_request: Request) -> JSONResponse:
-        reason = service.unready()
+        reason, details = service.unready(), service.details()
         if reason is None:
-            return JSONResponse({"ready": True})
-        return JSONResponse({"ready": False, "reason": reason}, 503)
+            return JSONResponse({"ready": True, **details})
+        return JSONResponse({"ready": False, "reason": reason, **details}, 503)
 
     async def metrics(_request: Request) -> Response:
         return Response(service.exposition(), media_type=CONTENT_TYPE)
@@ -68,7 +72,7 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
 
     async def hook(request: Request) -> JSONResponse:
         answer = await webhook.receive(
-            request, service.webhook_secret, lambda: service.webhook_received(True)
+            request, service.webhook_secret, lambda pulls: service.webhook_received(True, pulls)
         )
         if answer.status_code != 202:
             service.webhook_received(False)

@@ -24,6 +24,8 @@ demo) never mix their figures. Names:
     reconciler_source_up, reconciler_source_errors_total            the Git source
     reconciler_ready                                    1 once a pass completed and the source is up
     reconciler_webhook_deliveries_total{result}         accepted | refused
+    reconciler_forge_requests_total{outcome}            ok | transient | rate-limited | refused
+    reconciler_forge_retries_total                      Git host deliveries tried again
     process_*, python_*                                 the process's CPU, memory, files, GC
 
 Status label values are slugs without spaces (`ready-to-start`, `drift-detected`, …), and no
@@ -116,6 +118,10 @@ class Metrics:
         self.source_errors = counter("reconciler_source_errors", "Failed fetches or pushes")
         self.ready = gauge("reconciler_ready", "1 when ready (see /readyz)")
         self.webhooks = counter("reconciler_webhook_deliveries", "Webhook deliveries", ["result"])
+        self.forge_requests = counter(
+            "reconciler_forge_requests", "Requests to the Git host, by outcome", ["outcome"]
+        )
+        self.forge_retries = counter("reconciler_forge_retries", "Git host deliveries retried")
 
     def heard(self, event: listeners.PassEvent) -> None:  # noqa: PLR0912 (one case per event)
         """Record what one pass event says."""
@@ -158,6 +164,10 @@ class Metrics:
                 self.ready.set(1 if ready else 0)
             case listeners.WebhookReceived(accepted):
                 self.webhooks.labels("accepted" if accepted else "refused").inc()
+            case listeners.ForgeAnswered(outcome):
+                self.forge_requests.labels(outcome).inc()
+            case listeners.ForgeRetried():
+                self.forge_retries.inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

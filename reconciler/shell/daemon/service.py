@@ -23,7 +23,8 @@ Any other error in a pass is logged with its traceback and retried with the same
 Core that is down costs only its own readback timeout.
 
 What happens is told to the pass listeners (`reconciler.shell.listeners`); the metrics behind
-`/metrics` are the first of them.
+`/metrics` are the first of them. With `--forge`, the Git host's outbox and pull request
+watcher (`gitforge`) run as two more tasks, and their state is in `/readyz`.
 
 SIGTERM and SIGINT: the Core call in flight finishes, the deployer records it and skips the rest
 (the run resumes on the next start), then every task ends and the process exits 0.
@@ -50,6 +51,7 @@ from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config, listen_address
 from reconciler.shell.daemon.access import Guard, listens_on_loopback, warn_if_open
 from reconciler.shell.daemon.endpoints import build_app
+from reconciler.shell.daemon.gitforge import GitHost
 from reconciler.shell.daemon.metrics import Metrics
 from reconciler.shell.daemon.pages.feed import PageFeed
 from reconciler.shell.daemon.pages.routes import page_routes
@@ -110,7 +112,8 @@ async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -
             warn_if_open(config.listen, config.http_auth)
             pages = PageFeed(lambda: reconciler.judged)
             listeners.add(pages)
-            daemon = Daemon(config, reconciler, sock, metrics, pages)
+            host = GitHost.build(config, reconciler, listeners) if config.forge else None
+            daemon = Daemon(config, reconciler, sock, metrics, pages, host=host)
             if on_ready is not None:
                 daemon.on_ready = lambda: on_ready(url)
             await daemon.run()
@@ -136,6 +139,8 @@ class Daemon:
         sock: socket.socket,
         metrics: Metrics,
         pages: PageFeed | None = None,
+        *,
+        host: GitHost | None = None,
     ) -> None:
         self.config = config
         self.reconciler = reconciler
@@ -151,6 +156,7 @@ class Daemon:
         self.source_problem: str | None = None
         self.latest: dict[str, Any] | None = None
         self.on_ready: Callable[[], None] | None = None
+        self.host = host
         routes = page_routes(pages, utc_now) if pages is not None else []
         app = Guard(build_app(self, routes), config.http_auth, listens_on_loopback(config.listen))
         uvicorn_config = uvicorn.Config(
@@ -177,10 +183,15 @@ class Daemon:
     def exposition(self) -> bytes:
         return self.metrics.exposition()
 
-    def webhook_received(self, accepted: bool) -> None:
+    def details(self) -> dict[str, Any]:
+        return {"details": {"forge": self.host.state()}} if self.host is not None else {}
+
+    def webhook_received(self, accepted: bool, pulls: bool = False) -> None:
         self.heard(WebhookReceived(accepted))
         if accepted:
             self.wakeup.fire("webhook")
+        if accepted and pulls and self.host is not None:
+            self.host.watcher.look()
 
     def heard(self, event: PassEvent) -> None:
         self.reconciler.listener.heard(event)
@@ -199,6 +210,8 @@ class Daemon:
                 tasks.create_task(self.server.serve(sockets=[self.sock]))
                 tasks.create_task(self.work())
                 tasks.create_task(self.readbacks())
+                if self.host is not None:
+                    tasks.create_task(self.host.run(self.stopping))
                 watched = local_path(self.config.source or "")
                 if watched is not None:
                     tasks.create_task(watch_refs(watched, self.wakeup.fire, self.stopping))

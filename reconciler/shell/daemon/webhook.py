@@ -1,7 +1,14 @@
-"""`POST /webhook`: a signed "go and fetch now", in the form GitHub, Gitea and others send.
+"""`POST /webhook`: a signed "go and fetch now", in the forms GitHub, GitLab and Gitea send.
 
-The sender signs the raw body with HMAC-SHA256 under the shared secret and sends
-`X-Hub-Signature-256: sha256=<hex>`. The body is hashed as it streams in, never stored, and
+Each host proves a delivery its own way, and any of them is accepted:
+
+    GitHub, Forgejo  `X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the raw body
+    Gitea            `X-Gitea-Signature: <hex>`: the same HMAC, without the prefix
+    GitLab           `X-Gitlab-Token: <secret>`: the shared secret itself
+
+A delivery whose event header says a pull request moved (`X-GitHub-Event: pull_request`,
+`X-Gitea-Event: pull_request`, `X-Gitlab-Event: Merge Request Hook`) also asks for a look at
+the open pull requests (`pulls.PullWatcher`). The body is hashed as it streams in, never stored, and
 refused past `MAX_BODY_BYTES` (GitHub's own cap on a delivery), so a large or endless body costs
 no memory; a body that has not arrived in full within `BODY_DEADLINE` is refused too, so a sender
 that stalls or trickles holds a connection no longer than that. The signature is compared in
@@ -21,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -32,7 +39,14 @@ BODY_DEADLINE = 10.0
 than on each pause, so that a byte every few seconds cannot hold the connection either; and 10 s
 because that is all GitHub gives a delivery end to end, so no genuine sender needs longer."""
 HEADER = "x-hub-signature-256"
+GITEA_HEADER = "x-gitea-signature"
+GITLAB_HEADER = "x-gitlab-token"
 PREFIX = "sha256="
+PULL_EVENTS = {
+    "x-github-event": "pull_request",
+    "x-gitea-event": "pull_request",
+    "x-gitlab-event": "Merge Request Hook",
+}
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -47,8 +61,24 @@ def matches(header: str | None, expected_hex: str) -> bool:
     return hmac.compare_digest(header[len(PREFIX) :].strip().lower(), expected_hex)
 
 
+def genuine(headers: Mapping[str, str], secret: str, digest: str) -> bool:
+    """Whether any host's proof on a delivery is right; each compared in constant time."""
+    if matches(headers.get(HEADER), digest):
+        return True
+    gitea = headers.get(GITEA_HEADER)
+    if gitea is not None and hmac.compare_digest(gitea.strip().lower(), digest):
+        return True
+    gitlab = headers.get(GITLAB_HEADER)
+    return gitlab is not None and hmac.compare_digest(gitlab.encode(), secret.encode())
+
+
+def about_pulls(headers: Mapping[str, str]) -> bool:
+    """Whether a delivery says a pull (merge) request moved."""
+    return any(headers.get(name) == event for name, event in PULL_EVENTS.items())
+
+
 async def receive(
-    request: Request, secret: str | None, fetch_now: Callable[[], None]
+    request: Request, secret: str | None, fetch_now: Callable[[bool], None]
 ) -> JSONResponse:
     """Check one delivery and, when it is genuine, ask for a fetch."""
     if secret is None:
@@ -66,9 +96,11 @@ async def receive(
         return _answer(400, "the sender hung up before the end of the body")
     if digest is None:
         return _answer(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    if not matches(request.headers.get(HEADER), digest):
-        return _answer(401, "missing or wrong X-Hub-Signature-256")
-    fetch_now()
+    if not genuine(request.headers, secret, digest):
+        return _answer(
+            401, "missing or wrong X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token"
+        )
+    fetch_now(about_pulls(request.headers))
     return JSONResponse({"status": "accepted", "detail": "a fetch is scheduled"}, 202)
 
 

@@ -137,6 +137,20 @@ class GitSource:
         self._git("fetch", "--quiet", "--prune", "origin", refspec, network=True)
         return self._git("rev-parse", ref)
 
+    def fetch_refs(self, refs: Sequence[str]) -> None:
+        """Fetch other refs of the origin (pull request heads) under `refs/reconciler/`.
+
+        The tracked branch and what the passes read are untouched, and FETCH_HEAD is not
+        written, so this may run beside a pass's own fetch. A ref the origin lacks (a pull
+        request closed meanwhile) is left out, not an error.
+        """
+        for ref in refs:
+            spec = f"+{ref}:refs/reconciler/{ref.removeprefix('refs/')}"
+            try:
+                self._run("fetch", "--quiet", "--no-write-fetch-head", "origin", spec, network=True)
+            except git.GitCommandError as error:
+                log.info("fetch of %s from %s: %s", ref, redact(self.source), _stderr(error))
+
     def last_change(self, head: str, report_dir: str) -> str:
         """The newest commit up to `head` that changed anything outside the report folder."""
         excluded = [f":(exclude){folder}/" for folder in sorted({report_dir, "status"})]
