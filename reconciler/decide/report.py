@@ -131,6 +131,9 @@ def pipelines_document(inputs: ReportInputs) -> dict[str, Any]:
         "cores": [_core_document(inputs, core) for core in inputs.cores],
         "requests": [runview.run_summary(run) for run in inputs.runs[:RECENT_SHOWN]],
     }
+    rollback = runview.rollback_document(inputs.runs)
+    if rollback is not None:
+        document["rollback"] = rollback
     document = valid_unicode(document)
     document["content_digest"] = content_digest(document)
     return document
@@ -260,7 +263,9 @@ def core_problem(inputs: ReportInputs, observation: Observation | None) -> str |
 
 def readme(inputs: ReportInputs) -> str:
     """`README.md`: the tables people read on the Git hosting page."""
-    parts = [_header(inputs), _refusal(inputs.refused), rowview.pipelines_table(inputs.rows)]
+    parts = [_header(inputs), _refusal(inputs.refused)]
+    parts += [runview.rollback_note(inputs.runs, inputs.revision)]
+    parts += [rowview.pipelines_table(inputs.rows)]
     parts += [rowview.triage(inputs.rows), _cores_table(inputs)]
     parts += [runview.runs_table(inputs.runs[:RECENT_SHOWN])]
     return "\n".join(part for part in parts if part)

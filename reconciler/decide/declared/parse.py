@@ -134,6 +134,11 @@ def _merge(parsed: ParsedFile, found: _Found) -> None:
     found.problems.extend(parsed.problems)
 
 
+def report_dir(candidates: Iterable[RepoFile], limits: Limits = Limits()) -> str:
+    """The configured report folder (`reconciler.yaml`'s `report_dir`, else `status`)."""
+    return _report_dir(list(candidates), limits)
+
+
 def _report_dir(candidates: list[RepoFile], limits: Limits) -> str:
     """The configured report folder, read ahead so that it can be skipped as input."""
     for repo_file in candidates:
