@@ -18,8 +18,10 @@ from reconciler.cli import (
     demo,
     deployall,
     diff,
+    history,
     once,
     plan,
+    rollback,
     run,
     status,
     validate,
@@ -28,7 +30,21 @@ from reconciler.cli import (
 from reconciler.cli.workspace import Invalid
 from reconciler.errors import ConfigurationError, ReconcilerError
 
-COMMANDS = (validate, plan, status, diff, once, run, action, deployall, wait, demo, core)
+COMMANDS = (
+    validate,
+    plan,
+    status,
+    diff,
+    once,
+    run,
+    action,
+    deployall,
+    rollback,
+    wait,
+    history,
+    demo,
+    core,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

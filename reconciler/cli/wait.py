@@ -46,7 +46,7 @@ def register(commands: Any) -> None:
 
 
 def add_timing(parser: argparse.ArgumentParser) -> None:
-    """`--timeout` and `--interval`, shared with `deploy-all --wait` and `rollback --wait`."""
+    """`--timeout` and `--poll-interval`, shared with `deploy-all --wait` and `rollback --wait`."""
     parser.add_argument(
         "--timeout",
         type=float,
@@ -55,7 +55,8 @@ def add_timing(parser: argparse.ArgumentParser) -> None:
         help=f"give up after this long, exit 124 (default {DEFAULT_TIMEOUT:.0f})",
     )
     parser.add_argument(
-        "--interval",
+        "--poll-interval",
+        dest="poll_interval",
         type=float,
         default=DEFAULT_INTERVAL,
         metavar="SECONDS",
@@ -66,7 +67,7 @@ def add_timing(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo, request_id = _arguments(args)
     clone = Clone.open(repo)
-    return wait_for(clone, target(clone, request_id), args.timeout, args.interval)
+    return wait_for(clone, target(clone, request_id), args.timeout, args.poll_interval)
 
 
 def _arguments(args: argparse.Namespace) -> tuple[Path, str | None]:
