@@ -83,7 +83,8 @@ class Seen:
 
     @property
     def code(self) -> int:
-        return _CODES.get(self.state, 1) if self.state is not None else TIMED_OUT
+        """The exit code: the request's outcome when it is final, else `TIMED_OUT`."""
+        return _CODES.get(self.state, 1) if self.state is not None and self.final else TIMED_OUT
 
 
 def seen(target: Target, records: Mapping[str, Any]) -> Seen:
