@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 from tests.support.fixtures import CoreFactory
-from tests.support.fleet import Fleet
+from tests.support.fleet import Fleet, core_yaml
 from tests.support.repos import commit_all, git
 
 TASKS = "registry/tasks/tasks.yaml"
@@ -92,3 +93,33 @@ def test_plan_without_change_and_invalid_revision(
     assert invalid.returncode == 1
     assert "assignments/web.yaml:" in invalid.stderr
     assert "--revision" in invalid.stderr
+
+
+def test_a_core_the_change_moves_is_not_contacted(
+    tmp_path: Path, core_factory: CoreFactory
+) -> None:
+    """With --base, a Core that the change points elsewhere gets no connection (no token sent);
+    it is planned from the report, and the output says so."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    base = fleet.head()
+    with socket.socket() as trap:
+        trap.bind(("127.0.0.1", 0))
+        trap.listen(8)
+        trap.setblocking(False)
+        moved = core_yaml(fleet.cores["edge-1"]).replace(
+            fleet.cores["edge-1"].url, f"https://127.0.0.1:{trap.getsockname()[1]}"
+        )
+        fleet.edit("cores/edge-1.yaml", moved)
+        head = commit_all(fleet.work, "edge-1 moves")
+        done = fleet.reconciler(
+            "plan", str(fleet.work), "--revision", head, "--base", base, "--format", "json"
+        )
+        try:
+            trap.accept()
+            contacted = True
+        except BlockingIOError:
+            contacted = False
+    assert not contacted
+    assert json.loads(done.stdout)["deployed_from"].endswith(
+        "for edge-1 (not contacted: new or changed here)"
+    )
