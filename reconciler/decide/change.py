@@ -17,7 +17,8 @@ from typing import Any
 
 from reconciler.decide import resolve
 from reconciler.decide.components import Key
-from reconciler.decide.diff import holds, masked
+from reconciler.decide.declared.schemas import SECRET_KEYS
+from reconciler.decide.diff import MASKED, holds, masked
 from reconciler.decide.diffview import value_text
 from reconciler.decide.markdown import code, text
 from reconciler.decide.model import DeclaredState
@@ -128,10 +129,16 @@ def field_edits(before: Any, after: Any, path: str = "") -> list[FieldEdit]:
         for key in sorted(set(before) | set(after), key=str):
             where = f"{path}.{key}" if path else str(key)
             old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+            secret = key in SECRET_KEYS
             if old is _ABSENT:
-                found.append(FieldEdit(where, None, masked(new), added=True))
+                found.append(FieldEdit(where, None, MASKED if secret else masked(new), added=True))
             elif new is _ABSENT:
-                found.append(FieldEdit(where, masked(old), None, removed=True))
+                found.append(
+                    FieldEdit(where, MASKED if secret else masked(old), None, removed=True)
+                )
+            elif secret:
+                same = holds(old, new) and holds(new, old)
+                found += [] if same else [FieldEdit(where, MASKED, MASKED)]
             else:
                 found += field_edits(old, new, where)
         return found
