@@ -26,7 +26,7 @@ from pathlib import Path
 
 import git
 
-from reconciler.decide.declared.parse import RepoFile, parse_repository, report_dir
+from reconciler.decide.declared.parse import parse_repository
 from reconciler.decide.inventory import FOLDER, MAX_BYTES, held_as_recorded, records_from_inventory
 from reconciler.decide.model import DeclaredState
 from reconciler.decide.observed import Observation
@@ -36,6 +36,7 @@ from reconciler.errors import ConfigurationError
 from reconciler.shell.config import Config
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.repo.files import read_revision
+from reconciler.shell.repo.reports import report_dir_of
 
 
 def commit_of(root: Path, revision: str) -> str:
@@ -76,16 +77,7 @@ class Report:
 def report_at(root: Path, ref: str) -> Report:
     """The inventory of the report committed at `ref` (empty when there is none)."""
     tree = git.Repo(root).commit(ref).tree
-    try:
-        settings = tree / "reconciler.yaml"
-        found = (
-            [RepoFile(str(settings.path), settings.data_stream.read())]
-            if settings.size < MAX_BYTES
-            else []
-        )
-    except KeyError:
-        found = []
-    folder = report_dir(found)
+    folder = report_dir_of(tree)
     try:
         top = tree / f"{folder}/{FOLDER}"
         documents = {

@@ -23,7 +23,6 @@ from reconciler.decide.declared.parse import RepoFile, parse_file, report_dir
 from reconciler.decide.markers import Commit
 from reconciler.decide.model import CoreAction, DeployAll
 from reconciler.errors import ConfigurationError, SourceUnavailable
-from reconciler.shell.repo.files import read_revision
 from reconciler.shell.repo.source import recent_commits, redact
 
 MAX_RECORD_BYTES = 4 << 20
@@ -79,10 +78,9 @@ class Clone:
 
     def report_dir(self, revision: str) -> str:
         try:
-            files = read_revision(Path(str(self.repo.git_dir)), revision)
-        except ConfigurationError:
+            return report_dir_of(self.repo.commit(revision).tree)
+        except (git.BadName, ValueError):
             return "status"
-        return report_dir(f for f in files if f.path == "reconciler.yaml")
 
     def records(self, revision: str | None = None) -> dict[str, Any]:
         """Every readable run record of the report at `revision` (default: the ref), by path
@@ -120,6 +118,17 @@ class Clone:
         parsed = parse_file(RepoFile(path, item.data_stream.read()))
         ids = [v.id for _kind, v in parsed.objects if isinstance(v, DeployAll | CoreAction)]
         return ids[-1] if ids else None
+
+
+def report_dir_of(tree: git.Tree) -> str:
+    """The report folder the tree's `reconciler.yaml` names (default `status`), read alone."""
+    try:
+        settings = tree / "reconciler.yaml"
+    except KeyError:
+        return report_dir([])
+    if not isinstance(settings, git.Blob) or settings.size > MAX_RECORD_BYTES:
+        return report_dir([])
+    return report_dir([RepoFile("reconciler.yaml", settings.data_stream.read())])
 
 
 def _upstream(repo: git.Repo) -> tuple[str, str] | None:
