@@ -66,40 +66,12 @@ def test_plan_of_a_change_offline_and_live(tmp_path: Path, core_factory: CoreFac
     assert set(fleet.components("edge-2", "tasks")) == {"web-errors-only"}
 
 
-def test_plan_without_change_and_invalid_revision(
-    tmp_path: Path, core_factory: CoreFactory
-) -> None:
-    """Nothing to do exits 0; an invalid revision exits 1 naming its problems."""
-    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
-    base = fleet.head()
-    same = fleet.reconciler(
-        "plan",
-        str(fleet.work),
-        "--revision",
-        base,
-        "--base",
-        base,
-        "--offline",
-        "--detailed-exitcode",
-        check=False,
-    )
-    assert same.returncode == 2  # nothing deployed yet: the first Deploy All creates web
-    assert "nothing that a Deploy All would deploy differently" in same.stdout
-    fleet.edit(
-        "assignments/web.yaml", "apiVersion: reconciler/v1\nkind: Assignment\npipeline: nope\n"
-    )
-    bad = commit_all(fleet.work, "broken")
-    invalid = fleet.reconciler("plan", str(fleet.work), "--revision", bad, "--offline", check=False)
-    assert invalid.returncode == 1
-    assert "assignments/web.yaml:" in invalid.stderr
-    assert "--revision" in invalid.stderr
-
-
 def test_a_core_the_change_moves_is_not_contacted(
     tmp_path: Path, core_factory: CoreFactory
 ) -> None:
-    """With --base, a Core that the change points elsewhere gets no connection (no token sent);
-    it is planned from the report, and the output says so."""
+    """With --base, a Core that the change points elsewhere gets no connection (no token sent)
+    and is planned from the report, the output saying so; no change exits 2 only for what is
+    not deployed yet, and an invalid revision exits 1 naming its problems."""
     fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
     base = fleet.head()
     with socket.socket() as trap:
@@ -123,3 +95,25 @@ def test_a_core_the_change_moves_is_not_contacted(
     assert json.loads(done.stdout)["deployed_from"].endswith(
         "for edge-1 (not contacted: new or changed here)"
     )
+
+    same = fleet.reconciler(
+        "plan",
+        str(fleet.work),
+        "--revision",
+        base,
+        "--base",
+        base,
+        "--offline",
+        "--detailed-exitcode",
+        check=False,
+    )
+    assert same.returncode == 2  # nothing deployed yet: the first Deploy All creates web
+    assert "nothing that a Deploy All would deploy differently" in same.stdout
+    fleet.edit(
+        "assignments/web.yaml", "apiVersion: reconciler/v1\nkind: Assignment\npipeline: nope\n"
+    )
+    bad = commit_all(fleet.work, "broken")
+    invalid = fleet.reconciler("plan", str(fleet.work), "--revision", bad, "--offline", check=False)
+    assert invalid.returncode == 1
+    assert "assignments/web.yaml:" in invalid.stderr
+    assert "--revision" in invalid.stderr

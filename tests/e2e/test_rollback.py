@@ -37,7 +37,8 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
 
 def test_rollback_brings_back_the_older_revision(tmp_path: Path, core_factory: CoreFactory) -> None:
     """Deploy A, deploy B, roll back to A: the Core holds A's specs, history shows all three,
-    wait returns 0 and the report says a rollback is in force."""
+    wait returns 0 and the report says a rollback is in force; a rollback to a commit the
+    repository lacks is refused in one sentence, deploys nothing, and wait exits 1."""
     fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
     fleet.once()
     revision_a = fleet.head()
@@ -78,6 +79,16 @@ def test_rollback_brings_back_the_older_revision(tmp_path: Path, core_factory: C
     assert "Rolled back." in fleet.origin_file("status/README.md")
     assert fleet.row("web")["status"] == "Pending deployment"
 
+    git(fleet.work, "pull", "-q", "--rebase")
+    marker = "apiVersion: reconciler/v1\nkind: DeployAll\nreason: back\nrevision: deadbeef00\n"
+    fleet.edit("deploy/nowhere.yaml", marker)
+    fleet.push("roll back to nowhere")
+    fleet.once()
+    refused = fleet.reconciler("wait", str(fleet.work), "nowhere", "--timeout", "30", check=False)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "the marker's revision deadbeef00 is no commit of the repository" in refused.stdout
+    assert task_query(fleet, "edge-1") == query_a
+
 
 def test_deploy_all_wait_pushes_and_waits(tmp_path: Path, core_factory: CoreFactory) -> None:
     """`deploy-all --wait` pushes its marker and exits 0 once the daemon's run is done."""
@@ -106,21 +117,6 @@ def test_deploy_all_wait_pushes_and_waits(tmp_path: Path, core_factory: CoreFact
     assert code == 0, said
     assert "Deploy All go-1" in said
     assert set(fleet.components("edge-1", "tasks")) == {"web-errors-only"}
-
-
-def test_wait_for_a_refused_rollback_exits_1(tmp_path: Path, core_factory: CoreFactory) -> None:
-    """A marker naming a revision the repository lacks is refused with one sentence; wait says
-    so and exits 1."""
-    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
-    fleet.once()
-    marker = "apiVersion: reconciler/v1\nkind: DeployAll\nreason: back\nrevision: deadbeef00\n"
-    fleet.edit("deploy/back.yaml", marker)
-    fleet.push("roll back to nowhere")
-    fleet.once()
-    done = fleet.reconciler("wait", str(fleet.work), "back", "--timeout", "30", check=False)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "the marker's revision deadbeef00 is no commit of the repository" in done.stdout
-    assert fleet.components("edge-1", "tasks") == {}
 
 
 def test_wait_times_out_with_124(tmp_path: Path, core_factory: CoreFactory) -> None:
