@@ -37,8 +37,16 @@ def register(commands: Any) -> None:
         "report, until the request is done (exit 0), failed, refused or superseded (exit 1), "
         "or --timeout passes (exit 124). Without REQUEST_ID: the newest request reachable "
         "from HEAD.",
+        usage="reconciler wait [REPO] [REQUEST_ID] [--repo REPO] [--id REQUEST_ID] "
+        "[--timeout SECONDS] [--poll-interval SECONDS]",
     )
-    parser.add_argument("words", nargs="*", metavar="[REPO] [REQUEST_ID]", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "words",
+        nargs="*",
+        metavar="REPO REQUEST_ID",
+        help="a working clone and/or a request id; one alone is REPO when it is an existing "
+        "folder, else REQUEST_ID",
+    )
     parser.add_argument("--repo", help="a working clone (default: .)")
     parser.add_argument("--id", dest="request_id", help="the request's id")
     add_timing(parser)
