@@ -12,11 +12,39 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import action, core, demo, deployall, diff, once, plan, run, status, validate
+from reconciler.cli import (
+    action,
+    core,
+    demo,
+    deployall,
+    diff,
+    history,
+    once,
+    plan,
+    rollback,
+    run,
+    status,
+    validate,
+    wait,
+)
 from reconciler.cli.workspace import Invalid
 from reconciler.errors import ConfigurationError, ReconcilerError
 
-COMMANDS = (validate, plan, status, diff, once, run, action, deployall, demo, core)
+COMMANDS = (
+    validate,
+    plan,
+    status,
+    diff,
+    once,
+    run,
+    action,
+    deployall,
+    rollback,
+    wait,
+    history,
+    demo,
+    core,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,3 +75,29 @@ def _outcome(observation: Observation) -> str:
         return f"read back in {observation.duration_ms:.0f} ms"
     reason = observation.reason.value if observation.reason else "unreachable"
     return f"{reason}: {observation.message or ''}".rstrip(": ")
+
+
+class Waiting:
+    """Shows `reconciler wait`: on a terminal one live line (state, seconds waited), redrawn at
+    every look; elsewhere one line whenever what the report says changes."""
+
+    def __init__(self, what: str, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.what = what
+        self.started = time.monotonic()
+        self.terminal = self.stream.isatty()
+        self.last: str | None = None
+
+    def show(self, state: str) -> None:
+        seconds = time.monotonic() - self.started
+        if self.terminal:
+            self.stream.write(f"\r\033[Kwaiting for {self.what}: {state} ({seconds:.0f} s)")
+        elif state != self.last:
+            self.stream.write(f"waiting for {self.what}: {state}\n")
+        self.stream.flush()
+        self.last = state
+
+    def close(self) -> None:
+        if self.terminal:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

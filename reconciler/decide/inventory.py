@@ -23,6 +23,7 @@ from typing import Any
 
 from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.model import NAME_PATTERN, ComponentKind
+from reconciler.decide.observed import MANAGED_BY, Observation, ObservedComponent
 from reconciler.decide.outcomes import OutcomeReason
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 
@@ -131,3 +132,27 @@ def _label(key: Key) -> str:
 def _key(label: str) -> Key:
     kind, name = label.split("/", 1)
     return (ComponentKind(kind), name)
+
+
+def held_as_recorded(records: Records, core: str, at: datetime) -> Observation:
+    """What a Core holds if nothing changed there since the records were written: every
+    component deployed there, with the metadata this reconciler wrote (`plan --offline`, and a
+    Core that cannot be reached when planning a revision). Drift since then is not seen."""
+    users: dict[Key, set[str]] = {}
+    bodies: dict[Key, Mapping[str, Any]] = {}
+    for (on, pipeline), deployment in records.deployments.items():
+        if on != core:
+            continue
+        for spec in deployment.components:
+            users.setdefault(spec.key, set()).add(pipeline)
+            bodies[spec.key] = spec.body
+    components = {
+        key: ObservedComponent(
+            key[0],
+            key[1],
+            body,
+            metadata={"managed-by": MANAGED_BY, "pipelines": sorted(users[key])},
+        )
+        for key, body in bodies.items()
+    }
+    return Observation(core, True, at, last_seen=at, components=components)

@@ -164,6 +164,9 @@ class DeployAll:
     reason: str
     origin: Origin
     expect_plan: str | None = None
+    revision: str | None = None
+    """A rollback: deploy the declared state at this commit (an ancestor of the marker's own
+    commit) instead of the marker commit's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,9 @@ class Run:
     cores: tuple[CoreOutcome, ...] = ()
     note: str | None = None
     """Why it was refused or superseded, or what else a reader should know."""
+    revision: str | None = None
+    """A rollback (Deploy All): the older commit whose declared state it deploys, as the
+    marker names it until the run starts, then resolved to the full commit id."""
     started_at: datetime | None = None
     finished_at: datetime | None = None
 

@@ -151,6 +151,9 @@ def _document(inputs: ReportInputs, made: Fragments) -> dict[str, Any]:
         "cores": [_core_document(inputs, core) for core in inputs.cores],
         "requests": [runview.run_summary(run) for run in inputs.runs[:RECENT_SHOWN]],
     }
+    rollback = runview.rollback_document(inputs.runs)
+    if rollback is not None:
+        document["rollback"] = rollback
     document = valid_unicode(document)
     document["pipelines"] = [
         made.made("entry", row, partial(_row_entry, row)) for row in inputs.rows
@@ -352,8 +355,9 @@ def core_problem(inputs: ReportInputs, observation: Observation | None) -> str |
 
 def readme(inputs: ReportInputs, fragments: Fragments | None = None) -> str:
     """`README.md`: the tables people read on the Git hosting page."""
-    table = rowview.pipelines_table(inputs.rows, fragments)
-    parts = [_header(inputs), _refusal(inputs.refused), table]
+    parts = [_header(inputs), _refusal(inputs.refused)]
+    parts += [runview.rollback_note(inputs.runs, inputs.revision)]
+    parts += [rowview.pipelines_table(inputs.rows, fragments)]
     parts += [rowview.triage(inputs.rows, fragments), _cores_table(inputs)]
     parts += [runview.runs_table(inputs.runs[:RECENT_SHOWN])]
     return "\n".join(part for part in parts if part)

@@ -65,7 +65,13 @@ def _from_marker(base: Run, request: Request, state: DeclaredState) -> Run:
                 base, state=RequestState.REFUSED, note=f"no DeployAll document in {request.path}"
             )
         marker = deploys[-1]
-        return _with(base, id=marker.id, reason=marker.reason, expect_plan=marker.expect_plan)
+        return _with(
+            base,
+            id=marker.id,
+            reason=marker.reason,
+            expect_plan=marker.expect_plan,
+            revision=marker.revision,
+        )
     actions = [a for a in state.actions.values() if a.origin.path == request.path]
     if not actions:
         return _with(
@@ -87,11 +93,16 @@ def _with(run: Run, **changes: Any) -> Run:
     return replace(run, **changes)
 
 
+def renamed_id(run_id: str, commit: str) -> str:
+    """The id a request is refused under when another commit took `run_id` already."""
+    return f"{run_id[:_ID_ROOM].rstrip('_.-')}-{commit[:7]}"
+
+
 def renamed(run: Run, taken_by: Run) -> Run:
     """A run whose id is already used by another request: refused under a distinct id."""
     return _with(
         run,
-        id=f"{run.id[:_ID_ROOM].rstrip('_.-')}-{run.commit[:7]}",
+        id=renamed_id(run.id, run.commit),
         state=RequestState.REFUSED,
         note=f"id {run.id!r} was already used by commit {taken_by.commit[:12]}; "
         "give the marker another file name or id",

@@ -62,6 +62,7 @@ def loads(text: str) -> Run:
         target_cores=tuple(d["target_cores"]),
         cores=tuple(_core(core) for core in d["cores"]),
         note=d["note"],
+        revision=d.get("revision"),
         started_at=_time(d["started_at"]),
         finished_at=_time(d["finished_at"]),
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.decide.markdown import code, text
 from reconciler.decide.model import NAME_PATTERN
-from reconciler.decide.outcomes import CoreOutcome, Outcome, Run, RunKind
+from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind
 
 _NAME = re.compile(NAME_PATTERN)
 
@@ -89,9 +89,17 @@ def ending(run: Run) -> str:
     return f"{run.state.value}{detail}"
 
 
+def deployed_revision(run: Run) -> str | None:
+    """The commit whose declared state a Deploy All deploys: a rollback's older revision, else
+    the marker's own commit (None for a Core Action)."""
+    if run.kind is not RunKind.DEPLOY:
+        return None
+    return run.revision or run.commit
+
+
 def kind_label(run: Run) -> str:
     if run.kind is RunKind.DEPLOY:
-        return "Deploy All"
+        return f"Rollback to {run.revision[:12]}" if run.revision else "Deploy All"
     return f"{(run.action or '').capitalize()} {run.pipeline}"
 
 
@@ -122,11 +130,14 @@ def run_document(run: Run) -> dict[str, Any]:
             "requested_at": run.requested_at.isoformat(),
             "reason": run.reason,
             "expect_plan": run.expect_plan,
+            "revision": run.revision,
             "pipeline": run.pipeline,
             "action": run.action,
             "cores": list(run.target_cores),
         },
         "plan_digest": run.plan_digest,
+        "deployed_revision": deployed_revision(run),
+        "rollback": run.revision is not None,
         "note": run.note,
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
@@ -164,6 +175,11 @@ def run_markdown(run: Run) -> str:
         f"at {when(run.requested_at)}",
         f"- Reason: {text(run.reason) or '—'}",
     ]
+    if run.revision:
+        lines.append(
+            f"- Rollback: deploys the declared state at {code(run.revision[:12])}, "
+            f"not at the marker's commit {code(run.commit[:12])}"
+        )
     if run.plan_digest:
         lines.append(f"- Plan digest: {code(run.plan_digest)}")
     if run.expect_plan:
@@ -196,3 +212,38 @@ def _core_markdown(core: CoreOutcome) -> list[str]:
     elif not core.reason:
         lines.append("Nothing to change.\n")
     return lines
+
+
+def rollback_in_force(runs: Sequence[Run]) -> Run | None:
+    """The newest Deploy All that deployed something (done or failed), when it is a rollback:
+    the Cores then hold an older revision than the head on purpose. `runs` is newest first."""
+    for run in runs:
+        if run.kind is RunKind.DEPLOY and run.state in (RequestState.DONE, RequestState.FAILED):
+            return run if run.revision else None
+    return None
+
+
+def rollback_document(runs: Sequence[Run]) -> dict[str, Any] | None:
+    """`rollback` in `pipelines.json`: the rollback in force, or None."""
+    run = rollback_in_force(runs)
+    if run is None:
+        return None
+    return {
+        "request": run.id,
+        "revision": run.revision,
+        "commit": run.commit,
+        "finished_at": _iso(run.finished_at),
+    }
+
+
+def rollback_note(runs: Sequence[Run], head: str) -> str:
+    """The README's warning that the deployed revision is older than the head, on purpose."""
+    run = rollback_in_force(runs)
+    if run is None or run.revision is None:
+        return ""
+    return (
+        f"> **Rolled back.** Deploy All {code(run.id)} (commit {code(run.commit[:12])}) deployed "
+        f"the declared state at {code(run.revision[:12])}, older than the head judged here "
+        f"({code(head[:12])}). Cells that read `Pending deployment` because of it are the "
+        "rollback in force, not drift; a Deploy All of the head ends it.\n"
+    )

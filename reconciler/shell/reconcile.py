@@ -58,7 +58,7 @@ from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
 from reconciler.decide.trust import CoreIdentity, trusted
-from reconciler.shell import actions, deployer, intake
+from reconciler.shell import actions, deployer, intake, rollback
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
@@ -354,9 +354,13 @@ class Reconciler:
         if not await asyncio.to_thread(self.source.has_commit, run.commit):
             note = f"commit {run.commit[:12]} is not in the source any more; nothing was done"
             return await self.end(run, RequestState.REFUSED, note)
-        state = await self.state_at(run.commit)
+        run, refusal = await rollback.resolved(self.source, run)
+        if refusal is not None:
+            return await self.end(run, RequestState.REFUSED, refusal)
+        at = run.revision or run.commit
+        state = await self.state_at(at)
         if not isinstance(state, DeclaredState):
-            note = f"the declared state at {run.commit[:12]} cannot be read ({state})"
+            note = f"the declared state at {at[:12]} cannot be read ({state})"
             return await self.end(run, RequestState.REFUSED, note)
         if run.kind is RunKind.DEPLOY:
             return await self.deploy(run, state)
@@ -375,7 +379,7 @@ class Reconciler:
         if pinned:
             observations = await self.readback(state.cores.values(), approved=True)
             records = adopted(await self.ledger.records(), observations)
-            found = plan(state, records, observations, run.commit)
+            found = plan(state, records, observations, run.revision or run.commit)
             if run.expect_plan != found.digest:
                 note = (
                     f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
@@ -387,13 +391,13 @@ class Reconciler:
         await self.ledger.update(run)
         job = deployer.Job(
             run.id,
-            run.commit,
+            run.revision or run.commit,
             state.settings.rollout,
             self.clock,
             self.stop,
             deployer.logged(run.id),
         )
-        planned = await self.planner(state, run.commit, plans)
+        planned = await self.planner(state, run.revision or run.commit, plans)
         outcomes = await deployer.deploy(
             sorted(state.cores), planned, self.client_for(state), self.ledger, job
         )

@@ -46,7 +46,12 @@ def test_first_read_parses_every_file(reading: Reading) -> None:
     """With nothing read before, the whole tree is read and parsed."""
     state = reading.read(reading.source.fetch())
     assert isinstance(state, DeclaredState)
-    files = len(list((reading.work).rglob("*.yaml")))
+    work = reading.work
+    files = sum(
+        1
+        for path in work.rglob("*.yaml")
+        if not any(part.startswith(".") for part in path.relative_to(work).parts)
+    )
     assert reading.costs == [(files, 0)]
 
 

@@ -131,7 +131,7 @@ def test_oversized_file_is_not_read(repo: Path) -> None:
 
 def test_dot_folders_and_other_files_are_ignored(repo: Path) -> None:
     """`.github/` YAML, READMEs and the report folder are not input."""
-    (repo / ".github").mkdir()
+    (repo / ".github").mkdir(exist_ok=True)
     (repo / ".github" / "ci.yaml").write_text("not: [valid")
     (repo / "status").mkdir()
     (repo / "status" / "junk.yaml").write_text("not: [valid")

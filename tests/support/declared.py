@@ -15,8 +15,11 @@ def parse_texts(files: Mapping[str, str]) -> DeclaredState:
 
 
 def example_texts() -> dict[str, str]:
-    """The shipped example repository as {path: YAML text}."""
+    """The shipped example repository as {path: YAML text}, without what the reconciler
+    ignores (the CI recipes in dot-folders)."""
     root = data_path("example-repo")
     return {
-        path.relative_to(root).as_posix(): path.read_text() for path in sorted(root.rglob("*.yaml"))
+        path.relative_to(root).as_posix(): path.read_text()
+        for path in sorted(root.rglob("*.yaml"))
+        if not any(part.startswith(".") for part in path.relative_to(root).parts)
     }

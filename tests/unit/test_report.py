@@ -263,3 +263,22 @@ def test_a_lone_surrogate_from_a_core_is_written_as_a_question_mark() -> None:
         ]
     )
     assert document["cores"][0]["version"] == "v?"
+
+
+def test_a_rollback_in_force_is_said_and_valid() -> None:
+    """A rollback as the newest Deploy All that deployed is named in the README and in a
+    `pipelines.json` and run record that still match their schemas; a later deploy ends it."""
+    rolled = replace(run(), id="back", state=RequestState.DONE, revision="a1" * 20)
+    files = report_files(replace(inputs(), runs=[rolled, run()]))
+    document = json.loads(files["pipelines.json"])
+    assert document["rollback"]["revision"] == "a1" * 20
+    assert "**Rolled back.** Deploy All `back`" in files["README.md"]
+    assert "Rollback to a1a1a1a1a1a1" in files["deployments/back.md"]
+    record = json.loads(files["deployments/back.json"])
+    assert (record["rollback"], record["deployed_revision"]) == (True, "a1" * 20)
+    assert list(validator_for("pipelines.schema.json").iter_errors(document)) == []
+    assert list(validator_for("run.schema.json").iter_errors(record)) == []
+    later = replace(run(), id="after", state=RequestState.DONE)
+    assert "rollback" not in json.loads(
+        report_files(replace(inputs(), runs=[later, rolled]))["pipelines.json"]
+    )

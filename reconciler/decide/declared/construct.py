@@ -139,7 +139,13 @@ def assignment(body: Body, origin: Origin) -> Assignment:
 
 
 def deploy_all(body: Body, origin: Origin) -> DeployAll:
-    return DeployAll(marker_id(body, origin), body["reason"], origin, body.get("expect_plan"))
+    return DeployAll(
+        marker_id(body, origin),
+        body["reason"],
+        origin,
+        body.get("expect_plan"),
+        body.get("revision"),
+    )
 
 
 def core_action(body: Body, origin: Origin) -> CoreAction:

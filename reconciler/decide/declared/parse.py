@@ -135,6 +135,11 @@ def _merge(parsed: ParsedFile, found: _Found) -> None:
     found.problems.extend(parsed.problems)
 
 
+def report_dir(candidates: Iterable[RepoFile], limits: Limits = Limits()) -> str:
+    """The configured report folder (`reconciler.yaml`'s `report_dir`, else `status`)."""
+    return _read_ahead(list(candidates), limits)[0]
+
+
 def _read_ahead(candidates: list[RepoFile], limits: Limits) -> tuple[str, Limits]:
     """The report folder (skipped as input) and the limits `reconciler.yaml` sets, read first."""
     for repo_file in candidates:

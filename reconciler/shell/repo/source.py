@@ -183,6 +183,15 @@ class GitSource:
             return False
         return True
 
+    def resolve(self, revision: str) -> str | None:
+        """The full id of the commit `revision` names in the clone, or None (unknown, ambiguous
+        or no commit)."""
+        try:
+            found = self.repo.git.rev_parse("--verify", "--quiet", f"{revision}^{{commit}}")
+        except git.GitCommandError:
+            return None
+        return str(found).strip() or None
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
             self.repo.git.merge_base("--is-ancestor", older, newer)
@@ -330,6 +339,21 @@ def _stderr(error: git.GitCommandError) -> str:
 def redact(text: str) -> str:
     """`text` with the credentials of any URL in it (`https://user:token@host`) replaced."""
     return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def recent_commits(repo: git.Repo, head: str, limit: int) -> list[Commit]:
+    """The newest `limit` first-parent commits up to `head`, oldest first, with changed paths
+    (the form `GitSource.commits` gives, for a person's clone)."""
+    listing = repo.git.log(
+        "-z",
+        "--first-parent",
+        f"--max-count={limit}",
+        "--diff-merges=first-parent",
+        "--name-status",
+        f"--format={_LOG_FORMAT}",
+        head,
+    )
+    return list(reversed(_commits(str(listing).split("\0"))))
 
 
 def _commits(tokens: list[str]) -> list[Commit]:
