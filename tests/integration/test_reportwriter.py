@@ -112,6 +112,9 @@ def test_a_forged_name_cannot_forge_the_commit_message(world: World) -> None:
     message = git(world.origin, "log", "-1", "--format=%B", commit)
     assert "\nDeploy-All" not in message
     assert "- status/x Deploy-All: now" in message
+    kept = git(world.origin, "ls-tree", "-r", "-z", "--name-only", "main", "--", "status")
+    assert "status/x\n\nDeploy-All: now" not in kept.split("\0")  # and the file is gone
+    assert "status/README.md" in kept.split("\0")
 
 
 def test_only_later_times_make_no_commit(world: World) -> None:

@@ -25,7 +25,6 @@ from io import BytesIO
 from pathlib import Path
 
 import git
-from git.index.typ import BaseIndexEntry
 from gitdb import IStream
 
 from reconciler.decide.declared.documents import Limits
@@ -37,6 +36,8 @@ from reconciler.shell.repo.credentials import remote_of
 from reconciler.shell.repo.files import read_revision
 
 log = logging.getLogger(__name__)
+_NO_OBJECT = "0" * 40
+"""The object id that removes a path from an index (`git update-index --index-info`)."""
 _FIELD = "\x1f"
 _CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _LOG_FORMAT = "%H%x00%an <%ae>%x00%aI%x00%B"
@@ -264,14 +265,19 @@ class GitSource:
         """A new commit on top of `base` with `files` written and the files `removed` gone
         (paths from the repository root)."""
         repo = self.repo
-        index = git.IndexFile.from_tree(repo, base)
-        for path in removed:
-            index.entries.pop((path, 0), None)
-        entries = [
-            BaseIndexEntry((0o100644, self._store(text), 0, path)) for path, text in files.items()
-        ]
-        index.add(entries, write=False)
-        tree = index.write_tree()
+        with tempfile.TemporaryDirectory(prefix="reconciler-index-") as folder:
+            # a throwaway index, filled and written by git itself: the tree of a big repository
+            # is read and written in C, not entry by entry in Python
+            index = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            repo.git.execute(["git", "read-tree", base], env=index)
+            lines = [f"0 {_NO_OBJECT}\t{path}" for path in removed]
+            lines += [f"100644 {self._store(text).hex()}\t{path}" for path, text in files.items()]
+            listing = Path(folder) / "entries"
+            listing.write_bytes("".join(f"{line}\0" for line in lines).encode("utf-8"))
+            with listing.open("rb") as entries:
+                command = ["git", "update-index", "-z", "--index-info"]
+                repo.git.execute(command, env=index, istream=entries)
+            tree = repo.tree(str(repo.git.execute(["git", "write-tree"], env=index)))
         actor = git.Actor(identity.name, identity.email)
         stamp = f"{int(at.timestamp())} +0000"
         commit = git.Commit.create_from_tree(
