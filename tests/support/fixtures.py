@@ -101,12 +101,12 @@ def daemon_factory(tmp_path: Path) -> Iterator[DaemonFactory]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL cluster for the test session (`tests/support/postgres.py`);
     each test makes its own database in it with `postgres_server.database(name)`."""
-    server = PostgresServer.create(tmp_path_factory.mktemp("postgres"))
-    server.start()
+    server = PostgresServer.create()
     try:
+        server.start()
         yield server
     finally:
-        server.stop("immediate")
+        server.remove()

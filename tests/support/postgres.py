@@ -1,9 +1,9 @@
 """A throwaway real PostgreSQL server for tests: initdb and pg_ctl on a free loopback port.
 
-    server = PostgresServer.create(tmp_path / "pg")   # initdb into a temporary folder
+    server = PostgresServer.create()                  # initdb into a new temporary folder
     server.start()                                    # pg_ctl start; returns once it answers
     url = server.database("ledger-a")                 # a new empty database, its URL
-    server.stop()                                     # pg_ctl stop (fast)
+    server.remove()                                   # pg_ctl stop, the folder deleted
 
 The binaries come from Debian's `postgresql` package (`/usr/lib/postgresql/*/bin`, installed by
 `.ci/packages`). PostgreSQL refuses to run as root, so as root the server runs as the `postgres`
@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +46,13 @@ class PostgresServer:
     port: int
 
     @classmethod
-    def create(cls, folder: Path) -> PostgresServer:
-        folder.mkdir(parents=True, exist_ok=True)
+    def create(cls) -> PostgresServer:
+        """A new cluster in a new private folder of its own under the system's temporary
+        folder (not pytest's, which other test sessions clean up), owned by the server's user."""
+        folder = Path(tempfile.mkdtemp(prefix="reconciler-postgres-"))
         server = cls(folder, free_port())
         if os.geteuid() == 0:
             shutil.chown(folder, RUN_AS, RUN_AS)
-            for parent in folder.parents:  # the postgres user must reach its own folder
-                if str(parent).startswith("/tmp/") or str(parent) == "/tmp":
-                    os.chmod(parent, os.stat(parent).st_mode | 0o711)  # noqa: S103 (traverse only)
         server._run("initdb", "-D", str(server.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8")
         with (server.data / "postgresql.conf").open("a") as conf:
             conf.write(
@@ -81,6 +81,12 @@ class PostgresServer:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def remove(self) -> None:
+        """Stop the server at once (if it runs) and delete its folder."""
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "restart")
