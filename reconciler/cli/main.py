@@ -12,11 +12,23 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import action, core, demo, deployall, diff, once, plan, run, status, validate
+from reconciler.cli import (
+    action,
+    core,
+    demo,
+    deployall,
+    diff,
+    ledger,
+    once,
+    plan,
+    run,
+    status,
+    validate,
+)
 from reconciler.cli.workspace import Invalid
 from reconciler.errors import ConfigurationError, ReconcilerError
 
-COMMANDS = (validate, plan, status, diff, once, run, action, deployall, demo, core)
+COMMANDS = (validate, plan, status, diff, once, run, action, deployall, demo, core, ledger)
 
 
 def build_parser() -> argparse.ArgumentParser:

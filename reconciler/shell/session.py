@@ -15,7 +15,7 @@ from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.ledger.lease import FileLease
-from reconciler.shell.ledger.sqlite import SqliteLedger
+from reconciler.shell.ledger.opening import open_ledger
 from reconciler.shell.listeners import Listeners, PassListener
 from reconciler.shell.reconcile import Reconciler
 from reconciler.shell.repo.source import GitSource
@@ -34,7 +34,7 @@ async def session(
         log.info("state directory %s created: it keeps the ledger and the clone", config.state_dir)
     lease = await FileLease.acquire(config.state_dir)
     try:
-        ledger = await SqliteLedger.open(config.state_dir)
+        ledger = await open_ledger(config.ledger_url, config.state_dir)
         try:
             source = GitSource(config.source, config.state_dir / "source.git", config.branch)
             async with CorePool(config.environ, config.client, utc_now) as pool:

@@ -43,6 +43,11 @@ _LAST_VALID = "last_valid_commit"
 _TRUSTED_SIGNERS = "trusted_signers"
 _TRUSTED_CORES = "trusted_cores"
 Connection = AsyncConnection[tuple[Any, ...]]
+_CONNECTION: dict[str, Any] = {
+    "connect_timeout": int(CONNECT_TIMEOUT),
+    "application_name": "reconciler",
+    "autocommit": False,
+}
 
 
 class Fenced(ReconcilerError):
@@ -99,12 +104,14 @@ class PostgresLedger:
             max_size=max_size,
             open=False,
             timeout=CONNECT_TIMEOUT,
-            kwargs={"connect_timeout": int(CONNECT_TIMEOUT), "application_name": "reconciler"},
+            kwargs=_CONNECTION,
         )
         try:
-            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-            async with pool.connection() as connection:
+            # one direct connection first: an unreachable database fails at once, with
+            # libpq's reason (a pool would retry until its timeout)
+            async with await AsyncConnection.connect(url, **_CONNECTION) as connection:
                 await migrate(connection, where(url))
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
         except (psycopg.Error, TimeoutError) as error:
             await pool.close()
             raise unreachable(url, error) from None
@@ -112,6 +119,10 @@ class PostgresLedger:
             await pool.close()
             raise
         return cls(pool, url)
+
+    @staticmethod
+    def where_of(url: str) -> str:
+        return where(url)
 
     async def close(self) -> None:
         await self._pool.close()

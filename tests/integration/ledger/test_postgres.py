@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,49 @@ async def test_export_then_import_moves_sqlite_to_postgres(
         await target.import_rows(rows)
     await target.close()
     await sqlite.close()
+
+
+def reconciler(
+    *args: str, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(environ or {})},
+    )
+
+
+async def test_the_ledger_command_moves_a_ledger_and_refuses_bad_lines(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """`reconciler ledger export` then `import` (SQLite to PostgreSQL): the same rows; a bad line
+    is one sentence naming the file and the line, and nothing is stored."""
+    sqlite = await SqliteLedger.open(tmp_path / "state")
+    await sqlite.record_core("edge-1", [deployment("edge-1", "main")], [])
+    await sqlite.claim(run("first"))
+    rows = await sqlite.export_rows()
+    await sqlite.close()
+    exported = tmp_path / "ledger.jsonl"
+    done = reconciler(
+        "ledger", "export", "--state-dir", str(tmp_path / "state"), "--file", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"exported {len(rows)} rows" in done.stderr
+
+    url = postgres_server.database("moved_by_command")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(exported.read_text() + '{"table": "secrets", "row": ["x"]}\n')
+    refused = reconciler(
+        "ledger", "import", "--file", str(broken), environ={"RECONCILER_LEDGER_URL": url}
+    )
+    assert refused.returncode == 2
+    assert f"{broken} line {len(rows) + 2} is not a row of a ledger table" in refused.stderr
+
+    done = reconciler("ledger", "import", "--ledger", url, "--file", str(exported))
+    assert done.returncode == 0, done.stderr
+    target = await PostgresLedger.open(url)
+    assert await target.export_rows() == rows
+    await target.close()
