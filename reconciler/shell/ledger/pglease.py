@@ -1,0 +1,183 @@
+"""`PgLease`: one active replica per shard, held on PostgreSQL, with an epoch for fencing.
+
+The lease of shard S is two things in the shared ledger database:
+
+- the session advisory lock (`LOCK_CLASS`, S), held on a connection of its own (not the pool's),
+  so that only one replica holds it and a replica whose connection is gone has lost it;
+- the row S of `leases`: the epoch, incremented at each takeover, who holds it, the backend pid
+  of the holding connection and when it last renewed (the database's clock, so the replicas'
+  clocks never matter).
+
+`keep()` runs for the life of the replica. A standby tries the lock every `ttl / 3`; when the row
+was not renewed for `ttl` (the holder is stopped, partitioned or dead with its connection still
+open) it terminates the holder's lease connection (`pg_terminate_backend`: the replicas connect
+as the same role) and takes the lock on the next try. Taking it increments the epoch in the
+same transaction that records the new holder, and hands the epoch to `on_taken` (the ledger's
+`fence`, so every write from then on is refused once the epoch moves on). The holder renews
+every `ttl / 3`; a renewal that fails, times out or finds the row moved on is the lease lost at
+once (`on_lost`), and so is any error of its connection: fail closed.
+
+`held()` is what the replica checks before every Core operation: True only while the last
+renewal *started* less than `ttl` ago by this process's monotonic clock. A standby takes over
+only after the row is `ttl` old by the database's clock, and the row's time is after the start
+of the renewal that wrote it, so by then `held()` of the old holder is False, even if it was
+frozen (SIGSTOP) and wakes up in the middle of a pass. What the old holder does after that:
+no Core operation (`held()`), no ledger write (the epoch), and it becomes a standby.
+
+Takeover time: a holder that dies with its connection is replaced within `ttl / 3` (the next
+try of the lock; the server drops the lock with the connection); one that hangs, or whose
+connection stays open, within `ttl + ttl / 3`. A holder stops acting within `ttl / 3 +
+ttl / 3` of losing its connection (the next renewal, and its timeout), never later than `ttl`.
+I/O module (PostgreSQL, the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+
+log = logging.getLogger(__name__)
+LOCK_CLASS = 0x52454331  # "REC1": the advisory lock class of leases; the shard is the object
+DEFAULT_TTL = 15.0
+
+
+class PgLease:
+    """The lease of one shard; run `keep()` as a task, check `held()` before acting."""
+
+    def __init__(
+        self,
+        url: str,
+        holder: str,
+        *,
+        shard: int = 0,
+        ttl: float = DEFAULT_TTL,
+        on_taken: Callable[[int], None] = lambda _epoch: None,
+        on_lost: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.url = url
+        self.shard = shard
+        self.ttl = ttl
+        self.me = holder
+        self.epoch: int | None = None
+        self.active_holder: str | None = None
+        """Who holds the lease as last seen (this replica, or the one it stands by for)."""
+        self.takeovers = 0
+        self._renewed = float("-inf")
+        self._connection: AsyncConnection[tuple[Any, ...]] | None = None
+        self._on_taken = on_taken
+        self._on_lost = on_lost
+        self._closed = asyncio.Event()
+
+    @property
+    def holder(self) -> str:
+        return self.me
+
+    def held(self) -> bool:
+        return self.epoch is not None and time.monotonic() - self._renewed < self.ttl
+
+    @property
+    def period(self) -> float:
+        return self.ttl / 3
+
+    async def keep(self) -> None:
+        """Try, hold and renew the lease until `release()`; never raises for the database."""
+        while not self._closed.is_set():
+            try:
+                await asyncio.wait_for(self._step(), self.period)
+            except (psycopg.Error, OSError, TimeoutError) as error:
+                await self._lose(f"{type(error).__name__}: {str(error).strip()[:200]}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), self.period)
+
+    async def _step(self) -> None:
+        if self._connection is None or self._connection.closed:
+            self._connection = await AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=max(1, int(self.period)),
+                application_name=f"reconciler lease {self.shard}",
+            )  # fmt: skip
+        if self.epoch is None:
+            await self._try_take(self._connection)
+        else:
+            await self._renew(self._connection)
+
+    async def _try_take(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
+        cursor = await db.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, self.shard))
+        row = await cursor.fetchone()
+        if row is None or not row[0]:
+            await self._stand_by(db)
+            return
+        started = time.monotonic()
+        async with db.transaction():
+            cursor = await db.execute(
+                "INSERT INTO leases VALUES (%s, 1, %s, pg_backend_pid(), now())"
+                " ON CONFLICT (shard) DO UPDATE SET epoch = leases.epoch + 1,"
+                " holder = EXCLUDED.holder, backend_pid = EXCLUDED.backend_pid,"
+                " renewed_at = EXCLUDED.renewed_at RETURNING epoch",
+                (self.shard, self.me),
+            )
+            taken = await cursor.fetchone()
+        assert taken is not None  # RETURNING always answers one row
+        self.epoch, self._renewed, self.active_holder = int(taken[0]), started, self.me
+        self.takeovers += self.epoch > 1
+        log.info("lease of shard %d taken: active, epoch %d", self.shard, self.epoch)
+        self._on_taken(self.epoch)
+
+    async def _stand_by(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
+        cursor = await db.execute(
+            "SELECT holder, backend_pid, now() - renewed_at > make_interval(secs => %s)"
+            " FROM leases WHERE shard = %s",
+            (self.ttl, self.shard),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return
+        holder, pid, stale = row
+        self.active_holder = str(holder)
+        if stale:
+            log.warning(
+                "lease of shard %d: %s did not renew for %.1f s: taking over",
+                self.shard, holder, self.ttl,
+            )  # fmt: skip
+            await db.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    async def _renew(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
+        started = time.monotonic()
+        cursor = await db.execute(
+            "UPDATE leases SET renewed_at = now() WHERE shard = %s AND epoch = %s"
+            " AND backend_pid = pg_backend_pid()",
+            (self.shard, self.epoch),
+        )
+        if cursor.rowcount != 1:
+            await self._lose("the lease moved on to another replica")
+            return
+        self._renewed = started
+
+    async def _lose(self, why: str) -> None:
+        if self.epoch is not None:
+            log.warning("lease of shard %d lost (%s): standing by", self.shard, why)
+            self.epoch, self.active_holder = None, None
+            self._on_lost()
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_close(connection), self.period)
+
+    async def release(self) -> None:
+        """Give the lease up (the lock goes with the connection); `keep()` ends."""
+        self._closed.set()
+        self.epoch = None
+        if self._connection is not None:
+            await _close(self._connection)
+            self._connection = None
+
+
+async def _close(connection: AsyncConnection[tuple[Any, ...]]) -> None:
+    with contextlib.suppress(psycopg.Error, OSError):
+        await connection.close()
