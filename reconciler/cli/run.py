@@ -33,6 +33,11 @@ def register(commands: Any) -> None:
         help="a PostgreSQL ledger shared by replicas (or RECONCILER_LEDGER_URL), without a "
         "password (PGPASSWORD, PGPASSFILE, ~/.pgpass); default: SQLite in the state directory",
     )
+    parser.add_argument(
+        "--lease-ttl",
+        help="with --ledger: how long the active replica's lease lasts unrenewed; a standby "
+        "takes over after it (default 15s)",
+    )
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.add_argument("--interval", help="fetch every so often without a push (default 60s)")
     parser.add_argument("--readback-interval", help="read back every Core this often (default 15s)")

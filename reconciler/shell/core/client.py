@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from functools import partial
 from types import TracebackType
@@ -73,9 +73,14 @@ class CoreClient:
         settings: ClientSettings = ClientSettings(),
         clock: Clock = utc_now,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        guard: Callable[[str], None] = lambda _what: None,
     ) -> None:
-        """`environ` holds the `{env: VAR}` tokens; `transport` stands in for the network."""
+        """`environ` holds the `{env: VAR}` tokens; `transport` stands in for the network;
+        `guard` is called with what a write is before it goes out, and raises to refuse it (a
+        replica that lost its lease, `errors.LeaseLost`)."""
         self.core = core
+        self._guard = guard
         self._clock = clock
         self._connection = CoreConnection(core, environ, settings, clock, transport)
         self._listed: dict[ComponentKind, tuple[bytes, list[ObservedComponent]]] = {}
@@ -154,6 +159,7 @@ class CoreClient:
     ) -> ObservedComponent:
         """Create or replace the component; answers it as the Core now holds it."""
         what = f"put {kind.value}/{name}"
+        self._guard(f"core {self.name}: {what}")
         content = api.encode_body(name, body)
         async with self._connection.deadline(what):
             path = api.component_path(kind, name)
@@ -168,6 +174,7 @@ class CoreClient:
         that is a failure.
         """
         what = f"delete {kind.value}/{name}"
+        self._guard(f"core {self.name}: {what}")
         async with self._connection.deadline(what):
             try:
                 await self._connection.request("DELETE", api.component_path(kind, name), what)
@@ -182,6 +189,7 @@ class CoreClient:
     async def act(self, kind: ComponentKind, name: str, verb: ActionVerb) -> ObservedComponent:
         """Start, stop or restart a connector or task; answers it with its new state."""
         what = f"{verb.value} {kind.value}/{name}"
+        self._guard(f"core {self.name}: {what}")
         path = api.action_path(kind, name, verb)
         async with self._connection.deadline(what):
             answer = await self._connection.request("POST", path, what)

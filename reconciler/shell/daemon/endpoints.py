@@ -43,6 +43,10 @@ class Service(Protocol):
 
     def exposition(self) -> bytes: ...
 
+    def replica(self) -> dict[str, Any] | None:
+        """With replicas sharing a ledger: this one's `role` (active or standby), who is
+        `active`, and the lease's `epoch`; None for a lone daemon."""
+
     def webhook_received(self, accepted: bool) -> None:
         """Count a delivery; an accepted one asks for a fetch."""
 
@@ -52,10 +56,11 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
         return JSONResponse({"status": "ok", "version": __version__})
 
     async def readyz(_request: Request) -> JSONResponse:
-        reason = service.unready()
+        reason, replica = service.unready(), service.replica()
+        role = {"replica": replica} if replica is not None else {}
         if reason is None:
-            return JSONResponse({"ready": True})
-        return JSONResponse({"ready": False, "reason": reason}, 503)
+            return JSONResponse({"ready": True, **role})
+        return JSONResponse({"ready": False, "reason": reason, **role}, 503)
 
     async def metrics(_request: Request) -> Response:
         return Response(service.exposition(), media_type=CONTENT_TYPE)
@@ -64,7 +69,8 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
         document = service.document()
         if document is None:
             return JSONResponse({"error": "no pass has completed yet"}, 503)
-        return JSONResponse(document)
+        replica = service.replica()
+        return JSONResponse(document if replica is None else {**document, "replica": replica})
 
     async def hook(request: Request) -> JSONResponse:
         answer = await webhook.receive(

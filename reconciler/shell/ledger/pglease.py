@@ -74,6 +74,8 @@ class PgLease:
         self._on_taken = on_taken
         self._on_lost = on_lost
         self._closed = asyncio.Event()
+        self.tried = asyncio.Event()
+        """Set once the first try to take the lease ended, taken or not."""
 
     @property
     def holder(self) -> str:
@@ -93,6 +95,7 @@ class PgLease:
                 await asyncio.wait_for(self._step(), self.period)
             except (psycopg.Error, OSError, TimeoutError) as error:
                 await self._lose(f"{type(error).__name__}: {str(error).strip()[:200]}")
+            self.tried.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), self.period)
 

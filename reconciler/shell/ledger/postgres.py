@@ -31,7 +31,7 @@ from reconciler.decide.components import Key, OpKind
 from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
-from reconciler.errors import ConfigurationError, ReconcilerError
+from reconciler.errors import ConfigurationError, LeaseLost, ReconcilerError
 from reconciler.shell.ledger import Snapshot
 from reconciler.shell.ledger.pgschema import migrate
 from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, spec_json
@@ -50,7 +50,7 @@ _CONNECTION: dict[str, Any] = {
 }
 
 
-class Fenced(ReconcilerError):
+class Fenced(LeaseLost):
     """A write of a replica whose lease was taken over: refused, nothing of it stored."""
 
 
