@@ -13,6 +13,8 @@ import random
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.support.access import AccessLog, set_faults
 from tests.support.cores import wait_until
 from tests.support.daemon import DaemonProcess
@@ -78,21 +80,27 @@ def writes(logs: dict[str, AccessLog]) -> dict[str, int]:
     return counted
 
 
-def test_sigkill_of_the_active_replica_mid_deploy_all(
+@pytest.mark.parametrize("how", ["sigkill", "sigstop"])
+def test_the_active_replica_lost_mid_deploy_all(
+    how: str,
     tmp_path: Path,
     core_factory: CoreFactory,
     daemon_factory: DaemonFactory,
     postgres_server: PostgresServer,
 ) -> None:
-    """The standby takes over and resumes the run: every component put once, one final record,
-    the standby never wrote a report while the active one lived."""
+    """SIGKILL, or SIGSTOP past the lease, of the active replica in the middle of a Deploy All
+    of 20 pipelines over 3 Cores: the standby takes over and resumes the run, every component
+    is put once, and the run has one final record. A stopped replica let go on again (SIGCONT)
+    after the takeover sends nothing to a Core, writes nothing to the ledger (fenced), and
+    stands by."""
     print(f"replica seed {SEED}")
     chance = random.Random(SEED)  # noqa: S311 (placement from a seed, not security)
     fleet = Fleet.create(tmp_path, core_factory, CORES)
     placed = many_pipelines(fleet, chance)
     fleet.assign("web", [])  # the template's own pipeline stays out of the count
     fleet.push("twenty pipelines")
-    url = postgres_server.database("replicas_sigkill")
+    database = f"replicas_{how}"
+    url = postgres_server.database(database)
     first = replica(daemon_factory, fleet, url, "a")
     first.start()
     wait_until(lambda: role(first) == "active", 60, what="replica a to be active")
@@ -110,18 +118,24 @@ def test_sigkill_of_the_active_replica_mid_deploy_all(
     logs = {name: AccessLog(core) for name, core in fleet.cores.items()}
     fleet.deploy_all("failover", "--id", "failover-1")
     kill_after = chance.randint(5, 40)
-    print(f"replica seed {SEED}: SIGKILL after {kill_after} component writes")
+    print(f"replica seed {SEED}: {how} after {kill_after} component writes")
     wait_until(lambda: sum(writes(logs).values()) >= kill_after, 60, what=f"{kill_after} writes")
-    first.signal(signal.SIGKILL)
-    first.wait()
+    first.signal(signal.SIGKILL if how == "sigkill" else signal.SIGSTOP)
+    if how == "sigkill":
+        first.wait()
 
     def done() -> bool:
         state = postgres_server.sql(
-            "SELECT state FROM runs WHERE id = 'failover-1'", "replicas_sigkill"
+            "SELECT state FROM runs WHERE id = 'failover-1'", database
         ).strip()
         return state == "done"
 
     wait_until(done, 120, what=f"the run to finish on replica b (seed {SEED})")
+    if how == "sigstop":
+        first.signal(signal.SIGCONT)
+        wait_until(lambda: role(first) == "standby", 60, what="replica a to stand by")
+        assert "standing by" in first.log_text()
+        assert first.metric("reconciler_leader") == 0
     assert role(second) == "active"
     assert second.metric("reconciler_takeovers_total") == 1
     assert second.metric("reconciler_leader") == 1
@@ -137,9 +151,7 @@ def test_sigkill_of_the_active_replica_mid_deploy_all(
     }  # fmt: skip
     assert set(sent) == expected, f"seed {SEED}"
     assert all(count == 1 for count in sent.values()), f"seed {SEED}: {sent}"
-    records = postgres_server.sql(
-        "SELECT count(*) FROM runs WHERE id = 'failover-1'", "replicas_sigkill"
-    )
+    records = postgres_server.sql("SELECT count(*) FROM runs WHERE id = 'failover-1'", database)
     assert records.strip() == "1"
     report = json.loads(fleet.origin_file("status/pipelines.json"))
     assert {row["pipeline"] for row in report["pipelines"]} >= set(placed)

@@ -77,12 +77,11 @@ class CoreClient:
         guard: Callable[[str], None] = lambda _what: None,
     ) -> None:
         """`environ` holds the `{env: VAR}` tokens; `transport` stands in for the network;
-        `guard` is called with what a write is before it goes out, and raises to refuse it (a
+        `guard` is called with what a write is before each attempt goes out, and refuses it (a
         replica that lost its lease, `errors.LeaseLost`)."""
         self.core = core
-        self._guard = guard
         self._clock = clock
-        self._connection = CoreConnection(core, environ, settings, clock, transport)
+        self._connection = CoreConnection(core, environ, settings, clock, transport, guard=guard)
         self._listed: dict[ComponentKind, tuple[bytes, list[ObservedComponent]]] = {}
         self._components: tuple[tuple[int, ...], Components] | None = None
 
@@ -159,7 +158,6 @@ class CoreClient:
     ) -> ObservedComponent:
         """Create or replace the component; answers it as the Core now holds it."""
         what = f"put {kind.value}/{name}"
-        self._guard(f"core {self.name}: {what}")
         content = api.encode_body(name, body)
         async with self._connection.deadline(what):
             path = api.component_path(kind, name)
@@ -174,7 +172,6 @@ class CoreClient:
         that is a failure.
         """
         what = f"delete {kind.value}/{name}"
-        self._guard(f"core {self.name}: {what}")
         async with self._connection.deadline(what):
             try:
                 await self._connection.request("DELETE", api.component_path(kind, name), what)
@@ -189,7 +186,6 @@ class CoreClient:
     async def act(self, kind: ComponentKind, name: str, verb: ActionVerb) -> ObservedComponent:
         """Start, stop or restart a connector or task; answers it with its new state."""
         what = f"{verb.value} {kind.value}/{name}"
-        self._guard(f"core {self.name}: {what}")
         path = api.action_path(kind, name, verb)
         async with self._connection.deadline(what):
             answer = await self._connection.request("POST", path, what)

@@ -38,6 +38,7 @@ from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, spec_
 
 SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT = 10.0
+IDLE_IN_TRANSACTION_MS = 5000
 _LAST_PROCESSED = "last_processed_commit"
 _LAST_VALID = "last_valid_commit"
 _TRUSTED_SIGNERS = "trusted_signers"
@@ -47,6 +48,9 @@ _CONNECTION: dict[str, Any] = {
     "connect_timeout": int(CONNECT_TIMEOUT),
     "application_name": "reconciler",
     "autocommit": False,
+    # a replica frozen (SIGSTOP) inside a write must not hold the lease row's lock for ever:
+    # the server ends such a transaction, and the takeover waits at most this long for it
+    "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
 }
 
 
