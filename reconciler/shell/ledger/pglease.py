@@ -92,7 +92,9 @@ class PgLease:
         """Try, hold and renew the lease until `release()`; never raises for the database."""
         while not self._closed.is_set():
             try:
-                await asyncio.wait_for(self._step(), self.period)
+                # a renewal must end within a period; a try may take up to a lease (a loaded
+                # server, a takeover waiting for a frozen holder's transaction to be ended)
+                await asyncio.wait_for(self._step(), self.period if self.epoch else self.ttl)
             except (psycopg.Error, OSError, TimeoutError) as error:
                 await self._lose(f"{type(error).__name__}: {str(error).strip()[:200]}")
             self.tried.set()
@@ -102,7 +104,7 @@ class PgLease:
     async def _step(self) -> None:
         if self._connection is None or self._connection.closed:
             self._connection = await AsyncConnection.connect(
-                self.url, autocommit=True, connect_timeout=max(1, int(self.period)),
+                self.url, autocommit=True, connect_timeout=max(2, int(self.ttl)),
                 application_name=f"reconciler lease {self.shard}",
             )  # fmt: skip
         if self.epoch is None:

@@ -13,7 +13,7 @@ from tests.integration.ledger.test_contract import run
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.anyio
-TTL = 1.5
+TTL = 3.0
 
 
 async def until(probe: object, what: str, timeout: float = 20.0) -> None:
