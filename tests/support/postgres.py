@@ -89,7 +89,9 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "restart")
+        """Stop (fast: sessions are ended) and start again, on the same port and data."""
+        self.stop("fast")
+        self.start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"

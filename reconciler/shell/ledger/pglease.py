@@ -18,16 +18,23 @@ every `ttl / 3`; a renewal that fails, times out or finds the row moved on is th
 once (`on_lost`), and so is any error of its connection: fail closed.
 
 `held()` is what the replica checks before every Core operation: True only while the last
-renewal *started* less than `ttl` ago by this process's monotonic clock. A standby takes over
-only after the row is `ttl` old by the database's clock, and the row's time is after the start
-of the renewal that wrote it, so by then `held()` of the old holder is False, even if it was
-frozen (SIGSTOP) and wakes up in the middle of a pass. What the old holder does after that:
-no Core operation (`held()`), no ledger write (the epoch), and it becomes a standby.
+renewal *started* less than `ttl` ago by this process's monotonic clock. So a holder believes
+it holds the lease for at most `ttl` after the start of its last renewal, whatever happens to
+it (frozen by SIGSTOP, its connection cut). A new holder therefore acts (`held()`, `on_taken`)
+only once the last renewal of the one before is `ttl` old by the database's clock, which is
+after the start of that renewal: the two are never both active. The epoch moves on at once, so
+the old holder's ledger writes are refused from the moment of the takeover. What the old holder
+does when it wakes: no Core operation (`held()`), no ledger write (the epoch), and it becomes a
+standby.
 
-Takeover time: a holder that dies with its connection is replaced within `ttl / 3` (the next
-try of the lock; the server drops the lock with the connection); one that hangs, or whose
-connection stays open, within `ttl + ttl / 3`. A holder stops acting within `ttl / 3 +
-ttl / 3` of losing its connection (the next renewal, and its timeout), never later than `ttl`.
+Takeover time, with the lease renewed every `ttl / 3`: a holder that dies with its connection
+(SIGKILL, a crash) releases the lock at once; the standby takes it at its next try (within
+`ttl / 3`) and acts once the last renewal is `ttl` old, so between `2/3 ttl` and `ttl + ttl / 3`
+after the death. A holder that hangs with its connection open (SIGSTOP, a partition) is
+replaced once its row is `ttl` old and the standby's next try terminated its connection and
+took the lock: within `ttl + 2/3 ttl`. A holder stops acting at most `ttl` after the start of
+its last successful renewal, and at the next failed renewal (within `ttl / 3`) when its
+connection is lost. `bench/bench_takeover.py` measures both.
 I/O module (PostgreSQL, the event loop).
 """
 
@@ -70,6 +77,7 @@ class PgLease:
         """Who holds the lease as last seen (this replica, or the one it stands by for)."""
         self.takeovers = 0
         self._renewed = float("-inf")
+        self._usable_from = float("inf")
         self._connection: AsyncConnection[tuple[Any, ...]] | None = None
         self._on_taken = on_taken
         self._on_lost = on_lost
@@ -82,7 +90,8 @@ class PgLease:
         return self.me
 
     def held(self) -> bool:
-        return self.epoch is not None and time.monotonic() - self._renewed < self.ttl
+        now = time.monotonic()
+        return self.epoch is not None and self._usable_from <= now < self._renewed + self.ttl
 
     @property
     def period(self) -> float:
@@ -121,6 +130,11 @@ class PgLease:
         started = time.monotonic()
         async with db.transaction():
             cursor = await db.execute(
+                "SELECT extract(epoch FROM now() - renewed_at) FROM leases WHERE shard = %s",
+                (self.shard,),
+            )
+            before = await cursor.fetchone()
+            cursor = await db.execute(
                 "INSERT INTO leases VALUES (%s, 1, %s, pg_backend_pid(), now())"
                 " ON CONFLICT (shard) DO UPDATE SET epoch = leases.epoch + 1,"
                 " holder = EXCLUDED.holder, backend_pid = EXCLUDED.backend_pid,"
@@ -129,10 +143,20 @@ class PgLease:
             )
             taken = await cursor.fetchone()
         assert taken is not None  # RETURNING always answers one row
+        # the last holder may believe it holds the lease until its last renewal is `ttl` old:
+        # this one acts only from then on (its writes are fenced from now on)
+        grace = max(0.0, self.ttl - float(before[0])) if before else 0.0
         self.epoch, self._renewed, self.active_holder = int(taken[0]), started, self.me
+        self._usable_from = started + grace
         self.takeovers += self.epoch > 1
-        log.info("lease of shard %d taken: active, epoch %d", self.shard, self.epoch)
-        self._on_taken(self.epoch)
+        log.info(
+            "lease of shard %d taken: epoch %d, active in %.1f s", self.shard, self.epoch, grace
+        )
+        asyncio.get_running_loop().call_later(grace, self._taken, self.epoch)
+
+    def _taken(self, epoch: int) -> None:
+        if self.epoch == epoch:
+            self._on_taken(epoch)
 
     async def _stand_by(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
         cursor = await db.execute(

@@ -109,6 +109,9 @@ class PostgresLedger:
             open=False,
             timeout=CONNECT_TIMEOUT,
             kwargs=_CONNECTION,
+            # a connection is checked as it is taken: after a database restart the first call
+            # gets a new one instead of failing on a dead one
+            check=AsyncConnectionPool.check_connection,
         )
         try:
             # one direct connection first: an unreachable database fails at once, with
