@@ -155,3 +155,43 @@ def test_the_active_replica_lost_mid_deploy_all(
     assert records.strip() == "1"
     report = json.loads(fleet.origin_file("status/pipelines.json"))
     assert {row["pipeline"] for row in report["pipelines"]} >= set(placed)
+
+
+def test_the_lease_connection_terminated(
+    tmp_path: Path,
+    core_factory: CoreFactory,
+    daemon_factory: DaemonFactory,
+    postgres_server: PostgresServer,
+) -> None:
+    """`pg_terminate_backend` on the active replica's lease connection: it stops acting and
+    stands by, the standby takes over, and a Deploy All after it is done once, by the new one."""
+    fleet = Fleet.create(tmp_path, core_factory, ["edge-1"])
+    fleet.push("one pipeline on one Core")
+    database = "replicas_terminate"
+    url = postgres_server.database(database)
+    first = replica(daemon_factory, fleet, url, "a")
+    first.start()
+    wait_until(lambda: role(first) == "active", 60, what="replica a to be active")
+    second = replica(daemon_factory, fleet, url, "b")
+    second.start()
+    wait_until(lambda: role(second) == "standby", 60, what="replica b to stand by")
+
+    killed = postgres_server.sql("SELECT pg_terminate_backend(backend_pid) FROM leases", database)
+    assert killed.strip() == "t"
+    wait_until(lambda: role(second) == "active", 60, what="replica b to take over")
+    wait_until(lambda: role(first) == "standby", 60, what="replica a to stand by")
+    assert "lease of shard 0 lost" in first.log_text()
+    assert second.metric("reconciler_takeovers_total") == 1
+
+    logs = {"edge-1": AccessLog(fleet.cores["edge-1"])}
+    fleet.deploy_all("after the takeover", "--id", "after-1")
+
+    def done() -> bool:
+        found = postgres_server.sql("SELECT state FROM runs WHERE id = 'after-1'", database)
+        return found.strip() == "done"
+
+    wait_until(done, 60, what="the Deploy All to finish")
+    sent = writes(logs)
+    assert sent, "the Deploy All wrote nothing"
+    assert all(count == 1 for count in sent.values()), sent
+    assert role(first) == "standby"
