@@ -147,3 +147,17 @@ async def test_the_ledger_command_moves_a_ledger_and_refuses_bad_lines(
     target = await PostgresLedger.open(url)
     assert await target.export_rows() == rows
     await target.close()
+
+
+def test_the_daemon_refuses_a_ledger_url_with_a_password(tmp_path: Path) -> None:
+    """`reconciler run --ledger` with a password in the URL: exit 2, one sentence, no password."""
+    done = reconciler(
+        "run", "--repo", str(tmp_path), "--state-dir", str(tmp_path / "state"),
+        "--ledger", "postgresql://ann:s3cr3t-pw@127.0.0.1:1/ledger",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "reconciler: --ledger must not hold a password: give it in PGPASSWORD, PGPASSFILE or "
+        "~/.pgpass"
+    )
+    assert "s3cr3t" not in done.stdout + done.stderr
