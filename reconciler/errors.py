@@ -4,6 +4,8 @@
     ├── ConfigurationError   a person must fix a flag, a file or the environment; exit 2 at start
     ├── DeclarationError     the declared state at a revision is invalid: refuse it, keep the last
     │                        good one (carries every `Problem`, sorted)
+    ├── LeaseLost            another replica is active now: stop acting (no Core operation,
+    │                        no ledger write) and stand by
     ├── TransientError       the world is briefly unavailable; retry with backoff
     │   └── SourceUnavailable  the Git source cannot be reached or read right now
     └── CoreCallError        one call to one Core failed: `.reason` (a stable code), `.status`
@@ -65,6 +67,14 @@ class TransientError(ReconcilerError):
 
 class SourceUnavailable(TransientError):
     """The Git source could not be fetched or read."""
+
+
+class LeaseLost(ReconcilerError):
+    """This replica is not (or no longer) the active one: no Core operation, no ledger write.
+
+    Raised by the guard a Core client checks before every write, and by a ledger write fenced
+    off by a newer epoch; it ends the pass, and what it left unfinished the active replica
+    resumes."""
 
 
 class CoreCallError(ReconcilerError):

@@ -22,6 +22,7 @@ from reconciler.shell.config import (
     webhook_secret,
 )
 from reconciler.shell.httpauth import auth_file_of, http_auth
+from reconciler.shell.ledger.postgres import ledger_url
 from reconciler.shell.repo.source import Identity
 
 
@@ -49,8 +50,14 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
             if p
         ],
     )
+    ttl = pick(flag.get("lease_ttl"), env, "RECONCILER_LEASE_TTL")
+    ledger = flag.get("ledger")
+    ledger_origin = "--ledger" if ledger is not None else "RECONCILER_LEDGER_URL"
+    ledger = pick(ledger, env, "RECONCILER_LEDGER_URL") or None
     return Config(
         source=source_of(source) if source else None,
+        ledger_url=ledger_url(ledger, ledger_origin) if ledger else None,
+        lease_ttl=duration(ttl, "--lease-ttl") if ttl else 15.0,
         state_dir=state_dir_of(flag.get("state_dir"), source_of(source) if source else None, env),
         branch=pick(flag.get("branch"), env, "RECONCILER_BRANCH"),
         interval=duration(interval, "--interval") if interval else 60.0,

@@ -19,6 +19,7 @@ from reconciler.cli import (
     deployall,
     diff,
     history,
+    ledger,
     once,
     plan,
     rollback,
@@ -44,6 +45,7 @@ COMMANDS = (
     history,
     demo,
     core,
+    ledger,
 )
 
 

@@ -29,6 +29,12 @@ def register(commands: Any) -> None:
     )
     repository.add_source(parser)
     parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
+    parser.add_argument(
+        "--ledger",
+        metavar="postgresql://USER@HOST/DB",
+        help="a PostgreSQL ledger shared by replicas (or RECONCILER_LEDGER_URL), without a "
+        "password (PGPASSWORD, PGPASSFILE, ~/.pgpass); default: SQLite in the state directory",
+    )
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.add_argument("--log-format", choices=list(logs.FORMATS), help="text (default) or json")
     parser.set_defaults(run=run)

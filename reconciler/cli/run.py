@@ -27,6 +27,17 @@ def register(commands: Any) -> None:
     )
     repository.add_source(parser)
     parser.add_argument("--state-dir", help="ledger and clone (default: per SOURCE)")
+    parser.add_argument(
+        "--ledger",
+        metavar="postgresql://USER@HOST/DB",
+        help="a PostgreSQL ledger shared by replicas (or RECONCILER_LEDGER_URL), without a "
+        "password (PGPASSWORD, PGPASSFILE, ~/.pgpass); default: SQLite in the state directory",
+    )
+    parser.add_argument(
+        "--lease-ttl",
+        help="with --ledger: how long the active replica's lease lasts unrenewed; a standby "
+        "takes over after it (default 15s)",
+    )
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.add_argument("--interval", help="fetch every so often without a push (default 60s)")
     parser.add_argument("--readback-interval", help="read back every Core this often (default 15s)")

@@ -59,6 +59,12 @@ class Config:
     """The Git source: a URL or a local path (bare or not); local paths are made absolute."""
     state_dir: Path | None = None
     """Where the ledger and the daemon's own clone live."""
+    ledger_url: str | None = None
+    """A shared PostgreSQL ledger (`--ledger`, never with a password in it); None: SQLite in
+    the state directory."""
+    lease_ttl: float = 15.0
+    """With a PostgreSQL ledger: how long a replica's lease lasts unrenewed (`--lease-ttl`); it
+    renews every third of it, and a standby takes over once it ran out."""
     branch: str | None = None
     """The tracked branch; None follows the source's default branch."""
     interval: float = 60.0

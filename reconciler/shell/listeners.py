@@ -143,6 +143,16 @@ class WebhookReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class Leadership:
+    """This replica took its lease (`active`, at `epoch`) or lost it; `takeover`: it took the
+    lease from another replica (the epoch moved past the first)."""
+
+    active: bool
+    epoch: int | None
+    takeover: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Stopping:
     """The daemon was told to stop (SIGTERM, SIGINT): a listener lets go of what it holds open."""
 
@@ -177,6 +187,7 @@ PassEvent = (
     | SourceAnswered
     | Readiness
     | WebhookReceived
+    | Leadership
     | Stopping
     | ForgeAnswered
     | ForgeRetried

@@ -64,6 +64,7 @@ from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.ledger import Ledger
+from reconciler.shell.ledger.pglease import PgLease
 from reconciler.shell.listeners import (
     FilesRead,
     Judged,
@@ -134,6 +135,12 @@ class Reconciler:
     fragments: Fragments = field(default_factory=Fragments)
     """The report's pieces of the last pass, by the row they show: a row unchanged is not
     rendered again (`decide.fragments`)."""
+    replica: PgLease | None = None
+    """This process's lease when replicas share a PostgreSQL ledger (None: the only one)."""
+    active: Callable[[], bool] = lambda: True
+    """Whether this replica holds its lease (`ledger.pglease`); a standby's pass fetches, judges
+    and reads back (its clone and readback stay warm) but takes no request, runs nothing,
+    writes nothing to the ledger and commits no report."""
 
     async def run_pass(self, head: str | None = None) -> PassResult:
         """One whole pass; `head` is the commit a fetch just found (None: fetch first)."""
@@ -141,11 +148,15 @@ class Reconciler:
         if head is None:
             head = await asyncio.to_thread(self.source.fetch)
         # 2. the declared state at the head, or the last valid one with the refusal
-        verdict = self.judged = await self.declared(head)
+        active = self.active()
+        verdict = self.judged = await self.declared(head, record=active)
         self.listener.heard(Judged(head, verdict.revision, verdict.refusal))
         state = verdict.state
         # 3. the clients this pass may use; the first pass trusts its head
         await self.pool.retain([*state.cores.values(), *await self.pending_cores()])
+        if not active:
+            await self.readback(state.cores.values())
+            return await self.publish(verdict, (), head)
         await intake.trust_first(self.ledger, state)
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
         recorded = await intake.take(self.source, self.ledger, self.state_at, head, state)
@@ -202,9 +213,12 @@ class Reconciler:
             live_inputs = replace(inputs, observations=dict(self.observations))
             live = await asyncio.to_thread(self.report, live_inputs, *about, keep=False)
         self.listener.heard(Rows(live))
-        report_dir, identity = verdict.state.settings.report_dir, self.config.identity
         self.fragments.rotate()
         document = await asyncio.to_thread(pipelines_document, live, self.fragments)
+        if not self.active():  # the active replica writes the one report
+            return PassResult(verdict.head, verdict.revision, report.rows, ran, None, False,
+                              report, live, document)  # fmt: skip
+        report_dir, identity = verdict.state.settings.report_dir, self.config.identity
         commit, pushed = await asyncio.to_thread(
             partial(write_report, fragments=self.fragments),
             self.source,
@@ -258,13 +272,15 @@ class Reconciler:
             )
         return await asyncio.to_thread(self.reader.state_at, revision)
 
-    async def declared(self, head: str) -> Judgement:
-        """The state to judge by and its revision: the newest commit outside the report folder."""
+    async def declared(self, head: str, record: bool = True) -> Judgement:
+        """The state to judge by and its revision: the newest commit outside the report folder
+        (remembered as the last valid one when `record`)."""
         found = await self.state_at(head)
         if isinstance(found, DeclaredState):
             report_dir = found.settings.report_dir
             revision = await asyncio.to_thread(self.source.last_change, head, report_dir)
-            await self.ledger.set_last_valid(revision)
+            if record:
+                await self.ledger.set_last_valid(revision)
             return Judgement(head, found, revision, None)
         refusal = Refusal(head, tuple(str(problem) for problem in found.problems))
         log.warning("declared state at %s refused: %s", head[:12], found)

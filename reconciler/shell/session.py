@@ -1,26 +1,37 @@
 """A reconciler session: the lease taken, and the ledger, source and Core clients open.
 
 `once` and the daemon both work inside one; everything is closed, and the lease given up, on the
-way out, however the session ends. I/O module.
+way out, however the session ends. The state directory is always this process's own (its lock,
+its clone). With a PostgreSQL ledger the session is one replica of those sharing it: it keeps
+a `PgLease` running, the ledger fenced by its epoch, every Core write guarded by the lease, and
+the `Reconciler` told whether it is active (a standby's passes keep the clone fetched and the
+readback warm, and do nothing else). I/O module.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from reconciler.errors import ConfigurationError
+from reconciler.errors import ConfigurationError, LeaseLost
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
 from reconciler.shell.core.pool import CorePool
+from reconciler.shell.ledger import Ledger
 from reconciler.shell.ledger.lease import FileLease
-from reconciler.shell.ledger.sqlite import SqliteLedger
-from reconciler.shell.listeners import Listeners, PassListener
+from reconciler.shell.ledger.opening import open_ledger
+from reconciler.shell.ledger.pglease import PgLease
+from reconciler.shell.ledger.postgres import PostgresLedger
+from reconciler.shell.listeners import Leadership, Listeners, PassListener
 from reconciler.shell.reconcile import Reconciler
 from reconciler.shell.repo.source import GitSource
 
 log = logging.getLogger(__name__)
+SHARD = 0
 
 
 @asynccontextmanager
@@ -32,16 +43,64 @@ async def session(
         raise ConfigurationError("--repo is required (or set RECONCILER_REPO)")
     if not config.state_dir.exists():
         log.info("state directory %s created: it keeps the ledger and the clone", config.state_dir)
+    heard = listener or Listeners()
     lease = await FileLease.acquire(config.state_dir)
     try:
-        ledger = await SqliteLedger.open(config.state_dir)
+        ledger = await open_ledger(config.ledger_url, config.state_dir)
         try:
-            source = GitSource(config.source, config.state_dir / "source.git", config.branch)
-            async with CorePool(config.environ, config.client, utc_now) as pool:
-                yield Reconciler(
-                    config, source, ledger, pool, utc_now, listener=listener or Listeners()
-                )
+            async with _replica(config, ledger, heard) as replica:
+                guard = _guard(replica)
+                source = GitSource(config.source, config.state_dir / "source.git", config.branch)
+                async with CorePool(config.environ, config.client, utc_now, guard=guard) as pool:
+                    reconciler = Reconciler(
+                        config, source, ledger, pool, utc_now, listener=heard, replica=replica
+                    )
+                    if replica is not None:
+                        reconciler.active = replica.held
+                    yield reconciler
         finally:
             await ledger.close()
     finally:
         await lease.release()
+
+
+@asynccontextmanager
+async def _replica(
+    config: Config, ledger: Ledger, listener: PassListener
+) -> AsyncIterator[PgLease | None]:
+    """With a PostgreSQL ledger, this process's lease kept running; else None (one process)."""
+    if not isinstance(ledger, PostgresLedger) or config.ledger_url is None:
+        yield None
+        return
+    ledger.fence(SHARD, 0)  # epochs start at 1: a standby writes nothing
+
+    def taken(epoch: int) -> None:
+        ledger.fence(SHARD, epoch)
+        listener.heard(Leadership(True, epoch, takeover=epoch > 1))
+
+    holder = f"{socket.gethostname()} pid {os.getpid()} ({config.listen})"
+    replica = PgLease(
+        config.ledger_url,
+        holder,
+        shard=SHARD,
+        ttl=config.lease_ttl,
+        on_taken=taken,
+        on_lost=lambda: listener.heard(Leadership(False, None)),
+    )
+    keeping = asyncio.get_running_loop().create_task(replica.keep())
+    await replica.tried.wait()
+    try:
+        yield replica
+    finally:
+        await replica.release()
+        await keeping
+
+
+def _guard(replica: PgLease | None) -> Callable[[str], None]:
+    """What a Core client checks before each write: this replica still holds its lease."""
+
+    def check(what: str) -> None:
+        if replica is not None and not replica.held():
+            raise LeaseLost(f"{what} not sent: this replica does not hold the lease")
+
+    return check

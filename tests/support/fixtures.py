@@ -6,7 +6,8 @@
 `core_factory` Cores live for one test; `module_core_factory` Cores for one test module (share
 one where tests do not interfere: starting a process costs about a second). Each Core gets its
 own folder under pytest's temporary directory. `daemon_factory` makes `reconciler run`
-processes (`tests/support/daemon.py`) and kills any still running when the test ends.
+processes (`tests/support/daemon.py`) and kills any still running when the test ends;
+`postgres_server` is one real PostgreSQL server for the session.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from tests.support.cores import CoreProcess
 from tests.support.daemon import DaemonProcess
+from tests.support.postgres import PostgresServer
 
 
 class CoreFactory:
@@ -96,3 +98,15 @@ def daemon_factory(tmp_path: Path) -> Iterator[DaemonFactory]:
     factory = DaemonFactory(tmp_path / "daemons")
     yield factory
     factory.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the test session (`tests/support/postgres.py`);
+    each test makes its own database in it with `postgres_server.database(name)`."""
+    server = PostgresServer.create()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()

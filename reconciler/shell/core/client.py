@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from functools import partial
 from types import TracebackType
@@ -73,11 +73,15 @@ class CoreClient:
         settings: ClientSettings = ClientSettings(),
         clock: Clock = utc_now,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        guard: Callable[[str], None] = lambda _what: None,
     ) -> None:
-        """`environ` holds the `{env: VAR}` tokens; `transport` stands in for the network."""
+        """`environ` holds the `{env: VAR}` tokens; `transport` stands in for the network;
+        `guard` is called with what a write is before each attempt goes out, and refuses it (a
+        replica that lost its lease, `errors.LeaseLost`)."""
         self.core = core
         self._clock = clock
-        self._connection = CoreConnection(core, environ, settings, clock, transport)
+        self._connection = CoreConnection(core, environ, settings, clock, transport, guard=guard)
         self._listed: dict[ComponentKind, tuple[bytes, list[ObservedComponent]]] = {}
         self._components: tuple[tuple[int, ...], Components] | None = None
 

@@ -61,8 +61,13 @@ class CoreConnection:
         settings: ClientSettings,
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        guard: Callable[[str], None] = lambda _what: None,
     ) -> None:
+        """`guard` is called with what a write is right before each attempt of it goes out (a
+        retry too), and raises to refuse it (`errors.LeaseLost`)."""
         self.name = core.name
+        self._guard = guard
         self.settings = settings
         self._clock = clock
         self._token = TokenSource(core.token, environ, clock)
@@ -136,6 +141,8 @@ class CoreConnection:
         headers = {"Authorization": f"Bearer {secret.reveal()}"}
         if content is not None:
             headers["Content-Type"] = "application/json"
+        if method != "GET":
+            self._guard(f"core {self.name}: {what}")
         started = time.perf_counter()
         try:
             async with self._http.stream(

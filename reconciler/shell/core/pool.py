@@ -50,7 +50,11 @@ class CorePool:
         settings: ClientSettings = ClientSettings(),
         clock: Clock = utc_now,
         transports: Transports | None = None,
+        *,
+        guard: Callable[[str], None] = lambda _what: None,
     ) -> None:
+        """`guard` refuses a Core write by raising (see `CoreClient`)."""
+        self._guard = guard
         self._environ = environ
         self._settings = settings
         self._clock = clock
@@ -74,7 +78,7 @@ class CorePool:
         if key not in self._clients:
             transport = self._transports(core) if self._transports is not None else None
             self._clients[key] = CoreClient(
-                core, self._environ, self._settings, self._clock, transport
+                core, self._environ, self._settings, self._clock, transport, guard=self._guard
             )
         return self._clients[key]
 

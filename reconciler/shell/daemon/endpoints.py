@@ -44,6 +44,10 @@ class Service(Protocol):
 
     def exposition(self) -> bytes: ...
 
+    def replica(self) -> dict[str, Any] | None:
+        """With replicas sharing a ledger: this one's `role` (active or standby), who is
+        `active`, and the lease's `epoch`; None for a lone daemon."""
+
     def webhook_received(self, accepted: bool, pulls: bool = False) -> None:
         """Count a delivery; an accepted one asks for a fetch (and a look at pull requests)."""
 
@@ -56,10 +60,11 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
         return JSONResponse({"status": "ok", "version": __version__})
 
     async def readyz(_request: Request) -> JSONResponse:
-        reason, details = service.unready(), service.details()
+        reason, replica, details = service.unready(), service.replica(), service.details()
+        role = {"replica": replica} if replica is not None else {}
         if reason is None:
-            return JSONResponse({"ready": True, **details})
-        return JSONResponse({"ready": False, "reason": reason, **details}, 503)
+            return JSONResponse({"ready": True, **role, **details})
+        return JSONResponse({"ready": False, "reason": reason, **role, **details}, 503)
 
     async def metrics(_request: Request) -> Response:
         return Response(service.exposition(), media_type=CONTENT_TYPE)
@@ -68,7 +73,8 @@ def build_app(service: Service, routes: Sequence[BaseRoute] = ()) -> Starlette:
         document = service.document()
         if document is None:
             return JSONResponse({"error": "no pass has completed yet"}, 503)
-        return JSONResponse(document)
+        replica = service.replica()
+        return JSONResponse(document if replica is None else {**document, "replica": replica})
 
     async def hook(request: Request) -> JSONResponse:
         answer = await webhook.receive(

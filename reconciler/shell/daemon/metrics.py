@@ -117,6 +117,8 @@ class Metrics:
         self.source_up = gauge("reconciler_source_up", "1 when the last fetch worked")
         self.source_errors = counter("reconciler_source_errors", "Failed fetches or pushes")
         self.ready = gauge("reconciler_ready", "1 when ready (see /readyz)")
+        self.leader = gauge("reconciler_leader", "1 while this replica holds its lease")
+        self.takeovers = counter("reconciler_takeovers", "Leases taken from another replica")
         self.webhooks = counter("reconciler_webhook_deliveries", "Webhook deliveries", ["result"])
         self.forge_requests = counter(
             "reconciler_forge_requests", "Requests to the Git host, by outcome", ["outcome"]
@@ -162,6 +164,10 @@ class Metrics:
                 self.source_up.set(1)
             case listeners.Readiness(ready):
                 self.ready.set(1 if ready else 0)
+            case listeners.Leadership(active, _epoch, takeover):
+                self.leader.set(1 if active else 0)
+                if takeover:
+                    self.takeovers.inc()
             case listeners.WebhookReceived(accepted):
                 self.webhooks.labels("accepted" if accepted else "refused").inc()
             case listeners.ForgeAnswered(outcome):

@@ -46,7 +46,7 @@ from typing import Any
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from reconciler.errors import ConfigurationError, SourceUnavailable
+from reconciler.errors import ConfigurationError, LeaseLost, SourceUnavailable
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config, listen_address
 from reconciler.shell.daemon.access import Guard, listens_on_loopback, warn_if_open
@@ -57,6 +57,7 @@ from reconciler.shell.daemon.pages.feed import PageFeed
 from reconciler.shell.daemon.pages.routes import page_routes
 from reconciler.shell.daemon.triggers import Wakeup, watch_refs
 from reconciler.shell.listeners import (
+    Leadership,
     Listeners,
     PassEvent,
     PassFailed,
@@ -114,11 +115,25 @@ async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -
             listeners.add(pages)
             host = GitHost.build(config, reconciler, listeners) if config.forge else None
             daemon = Daemon(config, reconciler, sock, metrics, pages, host=host)
+            listeners.add(_WakeOnLease(daemon.wakeup))
+            if reconciler.replica is not None and reconciler.replica.held():
+                listeners.heard(Leadership(True, reconciler.replica.epoch))
             if on_ready is not None:
                 daemon.on_ready = lambda: on_ready(url)
             await daemon.run()
     log.info("stopped")
     return 0
+
+
+class _WakeOnLease:
+    """A replica that takes its lease runs a pass at once: the takeover resumes the run."""
+
+    def __init__(self, wakeup: Wakeup) -> None:
+        self.wakeup = wakeup
+
+    def heard(self, event: PassEvent) -> None:
+        if isinstance(event, Leadership) and event.active:
+            self.wakeup.fire("lease")
 
 
 class _Server(uvicorn.Server):
@@ -185,6 +200,13 @@ class Daemon:
 
     def details(self) -> dict[str, Any]:
         return {"details": {"forge": self.host.state()}} if self.host is not None else {}
+
+    def replica(self) -> dict[str, Any] | None:
+        lease = self.reconciler.replica
+        if lease is None:
+            return None
+        role = "active" if lease.held() else "standby"
+        return {"role": role, "active": lease.active_holder, "me": lease.me, "epoch": lease.epoch}
 
     def webhook_received(self, accepted: bool, pulls: bool = False) -> None:
         self.heard(WebhookReceived(accepted))
@@ -269,6 +291,10 @@ class Daemon:
         except SourceUnavailable as error:
             self._source_failed(error)
             return False
+        except LeaseLost as error:
+            log.warning("%s: standing by", error)
+            self.heard(PassFinished(False, asyncio.get_running_loop().time() - started))
+            return True
         except Exception as error:
             log.exception("pass failed (woken by %s)", ", ".join(sorted(set(reasons))))
             self.heard(PassFailed(type(error).__name__))
@@ -306,6 +332,9 @@ class Daemon:
             result = await self.reconciler.refresh()
         except SourceUnavailable as error:
             self._source_failed(error)
+            return
+        except LeaseLost as error:
+            log.warning("%s: standing by", error)
             return
         except Exception:
             log.exception("readback refresh failed")

@@ -4,6 +4,10 @@
   encoded stays inside the backend.
 - `Lease` (below): the right to be the one reconciler acting on a ledger.
 - `sqlite`: the embedded ledger, one SQLite file in the state directory.
+- `postgres`: the shared ledger of replicas, one PostgreSQL database (`pgschema`: its schema).
+- `rows`: how both backends store a row's values.
+- `pglease`: `PgLease`, one active replica per shard, an advisory lock and an epoch (fencing).
+- `opening`: the backend a `--ledger` names, opened.
 - `lease`: `FileLease`, one reconciler per state directory, held by a lock on a file.
 - `permissions`: the state directory and the ledger's files private to the daemon's user.
 
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from reconciler.decide.components import Key, OpKind
 from reconciler.decide.outcomes import Run
@@ -125,6 +129,15 @@ class Ledger(Protocol):
 
     async def integrity(self) -> list[str]:
         """Problems with what is stored (none: the ledger is sound), one sentence each."""
+
+    # moving a ledger -----------------------------------------------------------------------
+
+    async def export_rows(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """Every stored row as (table, columns), in the tables and column order of
+        `rows.TABLES`, which both backends share; from one consistent read."""
+
+    async def import_rows(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Store exported rows, in one transaction; refused when this ledger holds anything."""
 
     async def close(self) -> None:
         """Release the backend's connections; the ledger is not used after this."""

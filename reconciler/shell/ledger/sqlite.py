@@ -22,19 +22,18 @@ import sqlite3
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from reconciler.decide import runcodec
-from reconciler.decide.components import ComponentSpec, Key, OpKind
-from reconciler.decide.model import ComponentKind
-from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
+from reconciler.decide.components import Key, OpKind
+from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger import Snapshot
 from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
+from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, spec_json
 
 FILE_NAME = "ledger.sqlite3"
 JOURNALS = ("-wal", "-shm", "-journal")
@@ -187,25 +186,11 @@ class SqliteLedger:
             self._db.execute("COMMIT")
 
     def _records(self) -> Records:
-        owned: dict[str, set[Key]] = {}
-        for core, kind, name in self._db.execute("SELECT core, kind, name FROM owned"):
-            owned.setdefault(core, set()).add((ComponentKind(kind), name))
-        deployments = {
-            (d.core, d.pipeline): d
-            for d in map(_deployment, self._db.execute("SELECT * FROM deployments"))
-        }
-        errors = {
-            (e.core, e.pipeline, e.stage): e
-            for e in map(_cell_error, self._db.execute("SELECT * FROM cell_errors"))
-        }
-        intents: dict[str, set[Key]] = {}
-        for core, kind, name in self._db.execute("SELECT core, kind, name FROM intents"):
-            intents.setdefault(core, set()).add((ComponentKind(kind), name))
-        return Records(
-            deployments=deployments,
-            owned={core: frozenset(keys) for core, keys in owned.items()},
-            errors=errors,
-            intents={core: frozenset(keys) for core, keys in intents.items()},
+        return records_of(
+            self._db.execute("SELECT core, kind, name FROM owned"),
+            self._db.execute("SELECT * FROM deployments"),
+            self._db.execute("SELECT * FROM cell_errors"),
+            self._db.execute("SELECT core, kind, name FROM intents"),
         )
 
     @_on_worker
@@ -254,7 +239,7 @@ class SqliteLedger:
                         d.revision,
                         d.deployed_at.isoformat(),
                         d.request_id,
-                        json.dumps([_spec_json(s) for s in d.components], sort_keys=True),
+                        json.dumps([spec_json(s) for s in d.components], sort_keys=True),
                     ),
                 )
             for pipeline in [*removed, *(d.pipeline for d in deployments)]:
@@ -343,12 +328,39 @@ class SqliteLedger:
             if row[0] != "ok"
         ]
         for run_id, state, document in self._db.execute("SELECT id, state, document FROM runs"):
-            problems += _run_problems(run_id, state, document)
+            problems += run_problems(run_id, state, document)
         try:
             self._records()
         except (ValueError, KeyError, TypeError) as error:
             problems.append(f"records cannot be read: {type(error).__name__}: {error}")
         return problems
+
+    # moving a ledger -----------------------------------------------------------------------
+
+    @_on_worker
+    def export_rows(self) -> list[tuple[str, tuple[Any, ...]]]:
+        found: list[tuple[str, tuple[Any, ...]]] = []
+        self._db.execute("BEGIN")
+        try:
+            for table, columns in TABLES.items():
+                query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2"  # noqa: S608
+                found += [(table, tuple(row)) for row in self._db.execute(query)]
+        finally:
+            self._db.execute("COMMIT")
+        return found
+
+    @_on_worker
+    def import_rows(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        with self._write() as db:
+            for table in TABLES:
+                if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():  # noqa: S608
+                    raise ConfigurationError(
+                        f"the ledger {FILE_NAME} is not empty (table {table}): "
+                        "import only into a new ledger"
+                    )
+            for table, row in rows:
+                marks = ", ".join(["?"] * len(TABLES[table]))
+                db.execute(f"INSERT INTO {table} VALUES ({marks})", tuple(row))  # noqa: S608
 
     def _recent(self, limit: int) -> list[Run]:
         rows = self._db.execute(
@@ -357,43 +369,7 @@ class SqliteLedger:
         return [runcodec.loads(row[0]) for row in rows]
 
 
-def _run_problems(run_id: str, state: str, document: str) -> list[str]:
-    try:
-        run = runcodec.loads(document)
-    except (ValueError, KeyError, TypeError) as error:
-        return [f"run {run_id}: its record cannot be read ({type(error).__name__})"]
-    problems = []
-    if run.id != run_id or run.state.value != state:
-        problems.append(f"run {run_id}: its record says {run.id} {run.state.value}, not {state}")
-    ran = run.state in (RequestState.DONE, RequestState.FAILED)
-    if (not run.state.finished and run.finished_at) or (ran and run.finished_at is None):
-        problems.append(f"run {run_id}: {run.state.value} but finished_at is {run.finished_at}")
-    return problems
-
-
 def _done(db: sqlite3.Connection, core: str, key: Key) -> None:
     db.execute(
         "DELETE FROM intents WHERE core = ? AND kind = ? AND name = ?", (core, key[0].value, key[1])
-    )
-
-
-def _spec_json(spec: ComponentSpec) -> dict[str, Any]:
-    return {"kind": spec.kind.value, "name": spec.name, "body": spec.body}
-
-
-def _deployment(row: tuple[Any, ...]) -> Deployment:
-    core, pipeline, revision, deployed_at, request_id, components = row
-    specs = tuple(
-        ComponentSpec(ComponentKind(c["kind"]), c["name"], c["body"])
-        for c in json.loads(components)
-    )
-    return Deployment(
-        core, pipeline, specs, revision, datetime.fromisoformat(deployed_at), request_id
-    )
-
-
-def _cell_error(row: tuple[Any, ...]) -> CellError:
-    core, pipeline, stage, reason, message, at = row
-    return CellError(
-        core, pipeline, Stage(stage), OutcomeReason(reason), message, datetime.fromisoformat(at)
     )
