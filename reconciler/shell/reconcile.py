@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
@@ -40,7 +40,6 @@ from typing import Any
 
 from reconciler.decide import resolve
 from reconciler.decide.declared.parse import StateAt
-from reconciler.decide.fragments import Fragments
 from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
@@ -51,9 +50,7 @@ from reconciler.decide.report import (
     Refusal,
     ReportInputs,
     pipelines_document,
-    report_of,
 )
-from reconciler.decide.rowmemo import Earlier, rows_since
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
@@ -76,6 +73,7 @@ from reconciler.shell.listeners import (
     Rows,
     RunsFinished,
 )
+from reconciler.shell.memo import PassMemory
 from reconciler.shell.repo.reportwriter import write_report
 from reconciler.shell.repo.source import GitSource
 from reconciler.shell.repo.states import StateReader
@@ -128,13 +126,8 @@ class Reconciler:
     tip: str | None = None
     """The source's branch as this reconciler last left it: the head judged, or its report."""
     judged: Judgement | None = None
-    resolved: tuple[DeclaredState, resolve.Resolution] | None = None
-    """The last declared state resolved, with its resolution: the next one reuses its specs."""
-    earlier: Earlier | None = None
-    """The rows of the last report and what they were made from (`decide.rowmemo`)."""
-    fragments: Fragments = field(default_factory=Fragments)
-    """The report's pieces of the last pass, by the row they show: a row unchanged is not
-    rendered again (`decide.fragments`)."""
+    memory: PassMemory = field(default_factory=PassMemory)
+    """What the last pass resolved, rowed and rendered, for the next one to reuse."""
     replica: PgLease | None = None
     """This process's lease when replicas share a PostgreSQL ledger (None: the only one)."""
     active: Callable[[], bool] = lambda: True
@@ -202,25 +195,27 @@ class Reconciler:
         period = SETTLE_INTERVALS * self.interval
         self.shown = settled(self.observations, self.shown, now, period)
         shown = {core: kept.observation for core, kept in self.shown.items()}
-        resolved = await asyncio.to_thread(self.resolution, verdict.state)
+        resolved = await asyncio.to_thread(self.memory.resolution, verdict.state)
         inputs = Inputs(verdict.state, records, shown, now, self.interval, resolved)
         # the rows and the report are CPU work that grows with the fleet: off the loop, so that
         # the daemon's endpoints and webhook answer while a big pass runs
         about = (verdict.revision, snapshot.recent, verdict.refusal)
-        report = await asyncio.to_thread(self.report, inputs, *about)
+        report = await asyncio.to_thread(partial(self.memory.report, inputs, *about))
         live = report
         if any(seen is not self.observations[core] for core, seen in shown.items()):
             live_inputs = replace(inputs, observations=dict(self.observations))
-            live = await asyncio.to_thread(self.report, live_inputs, *about, keep=False)
+            live_made = partial(self.memory.report, live_inputs, *about, keep=False)
+            live = await asyncio.to_thread(live_made)
         self.listener.heard(Rows(live))
-        self.fragments.rotate()
-        document = await asyncio.to_thread(pipelines_document, live, self.fragments)
+        fragments = self.memory.fragments
+        fragments.rotate()
+        document = await asyncio.to_thread(pipelines_document, live, fragments)
         if not self.active():  # the active replica writes the one report
             return PassResult(verdict.head, verdict.revision, report.rows, ran, None, False,
                               report, live, document)  # fmt: skip
         report_dir, identity = verdict.state.settings.report_dir, self.config.identity
         commit, pushed = await asyncio.to_thread(
-            partial(write_report, fragments=self.fragments),
+            partial(write_report, fragments=fragments),
             self.source,
             base,
             report_dir,
@@ -233,30 +228,6 @@ class Reconciler:
         return PassResult(
             verdict.head, verdict.revision, report.rows, ran, commit, pushed, report, live, document
         )
-
-    def report(
-        self,
-        inputs: Inputs,
-        revision: str,
-        runs: Sequence[Run],
-        refused: Refusal | None,
-        *,
-        keep: bool = True,
-    ) -> ReportInputs:
-        """The report of `inputs`, its rows made again only where their inputs changed since the
-        last report kept (`decide.rowmemo`); CPU work: call it off the loop."""
-        made, earlier = rows_since(inputs, self.earlier)
-        if keep:
-            self.earlier = earlier
-        return report_of(inputs, revision, runs, refused, made)
-
-    def resolution(self, state: DeclaredState) -> resolve.Resolution:
-        """`state` resolved, reusing the specs of every component unchanged since the last one
-        (CPU work: call it off the loop)."""
-        kept = self.resolved
-        if kept is None or kept[0] is not state:
-            kept = self.resolved = (state, resolve.resolution(state, kept))
-        return kept[1]
 
     @property
     def interval(self) -> timedelta:
@@ -433,7 +404,7 @@ class Reconciler:
         token and TLS as this revision declares), and leaves nothing to do is planned from that
         readback: it needs no call. Any Core with something to do, or not seen lately, is read
         back first, so that no write is ever planned on an old readback."""
-        resolved = await asyncio.to_thread(self.resolution, state)
+        resolved = await asyncio.to_thread(self.memory.resolution, state)
         desired = await asyncio.to_thread(resolve.desired, state, resolved)
         records = await self.ledger.records()
         recent, trust = self.recent(set()), await self.ledger.trusted_cores()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from reconciler.decide import resolve
-from reconciler.shell import reconcile
+from reconciler.shell import memo
 from tests.support.inprocess import World
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +48,7 @@ async def test_rows_report_and_desired_state_are_made_off_the_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probe = LoopProbe(asyncio.get_running_loop())
-    monkeypatch.setattr(reconcile, "report_of", probe.wrap("report", reconcile.report_of))
+    monkeypatch.setattr(memo, "report_of", probe.wrap("report", memo.report_of))
     monkeypatch.setattr(resolve, "desired", probe.wrap("desired", resolve.desired))
     async with World.open(tmp_path, ["edge-1"]) as world:
         await world.reconciler.run_pass()
