@@ -27,11 +27,15 @@ GROUPS: dict[str, Callable[[Plan], list[Row]]] = {
     "idle": idle.run,
 }
 """Scenario groups by name, in the order they run; each shares one repository and fleet."""
+QUICK = 0.02
+"""The quick run's share of the full sizes: 200 pipelines / 10 Cores for the large fleet."""
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a tenth of the full sizes")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"sizes {QUICK:g} of the full ones, one idle round"
+    )
     parser.add_argument("--scale", type=float, help="sizes as a share of the full ones")
     parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
     parser.add_argument("--only", nargs="+", choices=sorted(GROUPS), help="run these groups only")
@@ -46,7 +50,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = arguments(argv)
-    scale = args.scale if args.scale is not None else 0.1 if args.quick else 1.0
+    scale = args.scale if args.scale is not None else QUICK if args.quick else 1.0
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-"))
     root.mkdir(parents=True, exist_ok=True)
     plan = Plan(root.resolve(), scale, args.runs, idle_rounds=1 if args.quick else 4)
