@@ -29,8 +29,6 @@ import httpx
 import yaml
 
 from bench.measure import proc_rss
-from reconciler.decide.model import Core, Origin, SecretRef
-from reconciler.shell.core.pool import CorePool
 
 KINDS = ("streams", "queries", "connectors", "tasks")
 CONCURRENCY = 16
@@ -83,6 +81,10 @@ async def readback(manifest: Path, rounds: int = 1) -> list[dict[str, Any]]:
 
 
 async def pool(manifest: Path) -> int:
+    # imported here only: the bare client's process must not carry the reconciler's modules
+    from reconciler.decide.model import Core, Origin, SecretRef  # noqa: PLC0415
+    from reconciler.shell.core.pool import CorePool  # noqa: PLC0415
+
     cores = fleet(manifest)
     environ = {f"PADAS_TOKEN_{i}": token for i, (_, _, token) in enumerate(cores)}
     declared = [

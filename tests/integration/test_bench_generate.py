@@ -129,7 +129,8 @@ def test_the_fleet_serves_each_core_with_its_token(tmp_path: Path) -> None:
         assert httpx.get(f"{second}/api/v1/streams", headers=auth).status_code == 401
     finally:
         fleet.stop()
-    assert fleet.process is not None and fleet.process.returncode is not None
+    assert fleet.process is not None
+    assert fleet.process.returncode is not None
 
 
 def test_the_writes_window_is_read_from_the_access_log(tmp_path: Path) -> None:
