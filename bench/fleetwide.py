@@ -35,7 +35,10 @@ def readback_rows(plan: Plan, world: World) -> list[Row]:
         bares.append(world.floor("readback", manifest))
         pools.append(world.floor("pool", manifest))
     label = f"{world.shape.cores:,} Cores"
-    pool_rss, bare_rss = median([p["peak"] for p in pools]), median([b["peak"] for b in bares])
+    pool_rss, bare_rss = (
+        median([p["rss_mib"] for p in pools]),
+        median([b["rss_mib"] for b in bares]),
+    )
     return [
         Row(
             "readback, cold: time",

@@ -47,7 +47,7 @@ def run(plan: Plan) -> list[Row]:
         bare = world.floor("readback", str(fleet.manifest), str(plan.idle_rounds))
     finally:
         fleet.stop()
-    label = f"{size(shape)}, {rounds:.0f} rounds in {seconds:.0f} s"
+    label = f"{size(shape)}, {rounds:.0f} round(s) in {seconds:.0f} s"
     return [
         Row(
             "idle daemon CPU",

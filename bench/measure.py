@@ -21,6 +21,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 MIB = 1024 * 1024
+TIME = "/usr/bin/time"
+"""GNU time (Debian package `time`, in .ci/packages)."""
 COLUMNS = ("scenario", "size", "figure", "floor or peer", "ratio", "target", "met")
 
 
@@ -117,25 +119,37 @@ class Child:
 def run_child(
     command: Sequence[str], env: Mapping[str, str], cwd: Path | None = None, timeout: float = 3600
 ) -> Child:
-    """Run `command` to its end; its CPU and peak RSS are its own (wait4), not the harness's."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            list(command), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=err
-        )
-        try:
-            status, usage = _wait4(process.pid, timeout)
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
+    """Run `command` to its end; its CPU (wait4) and peak RSS are its own, not the harness's.
+
+    A child's peak RSS as wait4 gives it starts from the harness's own (Linux keeps the high
+    mark of the process that forked across exec), so the command runs under GNU time, a small
+    process whose child's figure is the command's alone.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        out, err, peak = (Path(folder) / name for name in ("out", "err", "peak"))
+        wrapped = [TIME, "-q", "-f", "%M", "-o", str(peak), *command]
+        with out.open("wb") as out_file, err.open("wb") as err_file:
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                wrapped,
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=out_file,
+                stderr=err_file,
+            )
+            try:
+                status, usage = _wait4(process.pid, timeout)
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        texts = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        kib = int(peak.read_text().split()[-1]) if peak.exists() else usage.ru_maxrss
+        texts = out.read_text(errors="replace"), err.read_text(errors="replace")
     cpu = usage.ru_utime + usage.ru_stime
-    return Child(seconds, cpu, usage.ru_maxrss / 1024, process.returncode, *texts)
+    return Child(seconds, cpu, kib / 1024, process.returncode, *texts)
 
 
 def _wait4(pid: int, timeout: float) -> tuple[int, resource.struct_rusage]:
@@ -147,18 +161,6 @@ def _wait4(pid: int, timeout: float) -> tuple[int, resource.struct_rusage]:
         if time.monotonic() > deadline:
             raise TimeoutError(f"process {pid} ran longer than {timeout:.0f} s")
         time.sleep(0.005)
-
-
-def best_timed(runs: int, work: Callable[[], T]) -> tuple[list[float], T]:
-    """Wall seconds of each of `runs` calls of `work`, and the last result."""
-    times: list[float] = []
-    result: T | None = None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    assert result is not None
-    return times, result
 
 
 def side_by_side(

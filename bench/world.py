@@ -70,7 +70,7 @@ class World:
 
     def reconciler(self, *args: str, check: bool = True) -> Child:
         done = run_child([SCRIPT, *args], self.env(), cwd=self.root)
-        if check and done.returncode not in (0,):
+        if check and done.returncode != 0:
             command = " ".join(args)
             raise RuntimeError(
                 f"reconciler {command} exited {done.returncode}: {done.stderr[-3000:]}"
