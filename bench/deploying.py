@@ -13,7 +13,7 @@ from __future__ import annotations
 from bench.generate import FleetProcess, cores_of
 from bench.measure import Row, percentile
 from bench.scale import Plan, size
-from bench.watch import deployed_after, log_offset, writes_window
+from bench.watch import deployed_after, deployment_done, log_offset, writes_window
 from bench.world import World
 
 
@@ -70,9 +70,10 @@ def push_to_deploy(plan: Plan, world: World) -> Row:
         times = []
         for run in range(plan.runs):
             world.change(run)
-            world.add_marker()
+            request = world.add_marker()
             world.push(f"change p{run}, deploy all")
             times.append(deployed_after(world, run, cores_of(run, world.shape), world.pushed_at))
+            deployment_done(world, request)  # the next push meets a quiet daemon
     finally:
         daemon.stop()
     return Row(

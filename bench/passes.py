@@ -106,9 +106,10 @@ def daemon_rows(plan: Plan, world: World) -> list[Row]:
         for run in range(plan.runs):
             index = shape.pipelines - 1 - run
             world.change(index)
-            world.add_marker()
+            request = world.add_marker()
             world.push(f"change p{index}, deploy all")
             deploys.append(deployed_after(world, index, cores_of(index, shape), world.pushed_at))
+            deployment_done(world, request)  # the next push meets a quiet daemon
         rss = proc_rss(daemon.process.pid)
     finally:
         daemon.stop()
