@@ -6,16 +6,23 @@ on two streams of its own, every pipeline assigned by label selector to `per_pip
 i % (cores // per_pipeline)). Objects are written ten pipelines to a file per kind (`grouped`),
 or one object to a file (`one_per_object`). Core files point at a fleet (`fleet.json` from
 `reconciler core serve-fleet`) by URL and token file, or at unused loopback ports.
+`FleetProcess` runs such a fleet as a child process on free ports (`reconciler core serve-fleet`);
+`marker` writes a Deploy All request.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import socket
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent.parent
 HEADER = "apiVersion: reconciler/v1\n"
 PER_FILE = 10
 
@@ -61,7 +68,7 @@ def objects(index: int, shape: Shape, revision: int = 0) -> dict[str, list[str]]
         "registry/tasks": [
             f"{HEADER}kind: Task\nname: {name}-filter\nmode: processing\n"
             f"source_stream: {name}-raw\nsink_streams: [{name}-out]\n"
-            f"query: 'status >= {500 + revision}'\n",
+            f"query: '{task_query(revision)}'\n",
         ],
         "registry/pipelines": [
             f"{HEADER}kind: Pipeline\nname: {name}\nsource: {name}-in\n"
@@ -137,3 +144,91 @@ def repository(folder: Path, texts: dict[str, str]) -> Path:
 def documents(texts: dict[str, str]) -> Iterator[str]:
     for text in texts.values():
         yield from (part for part in text.split("---\n") if part.strip())
+
+
+def marker(request_id: str) -> tuple[str, str]:
+    """The path and text of a Deploy All marker."""
+    return f"deploy/{request_id}.yaml", f"{HEADER}kind: DeployAll\nreason: bench {request_id}\n"
+
+
+def cores_of(index: int, shape: Shape) -> list[str]:
+    """The Cores pipeline `index` is assigned to (those of its group)."""
+    group = index % shape.groups
+    return [core_name(n) for n in range(shape.cores) if n // shape.per_pipeline == group]
+
+
+def task_query(revision: int) -> str:
+    return f"status >= {500 + revision}"
+
+
+def free_base_port(count: int, tries: int = 50) -> int:
+    """A port P such that P … P+count-1 are free on loopback now."""
+    for _ in range(tries):
+        base = random.randrange(20000, 60000 - count)  # noqa: S311 (a port, not a secret)
+        if all(_free(base + offset) for offset in range(count)):
+            return base
+    raise RuntimeError(f"found no {count} free consecutive loopback ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class FleetProcess:
+    """`reconciler core serve-fleet --in-memory` as a child process; `access_log` logs requests."""
+
+    folder: Path
+    count: int
+    access_log: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / "fleet.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "fleet.log"
+
+    def start(self, timeout: float = 120) -> FleetProcess:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        level = "info" if self.access_log else "warning"
+        base = free_base_port(self.count)
+        command = [
+            *(sys.executable, "-m", "reconciler", "core", "serve-fleet"),
+            *("--count", str(self.count), "--base-port", str(base)),
+            *("--data-dir", str(self.folder), "--in-memory", "--log-level", level),
+        ]
+        with open(self.log_file, "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd=HERE
+            )
+        deadline = time.monotonic() + timeout
+        while not self.manifest.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the fleet did not start: {self.log_file.read_text()[-2000:]}")
+            time.sleep(0.05)
+        return self
+
+    def cores(self) -> list[tuple[str, str]]:
+        return fleet_cores(self.manifest)
+
+    def tokens(self) -> list[tuple[str, str, str]]:
+        """(name, url, token) of every Core."""
+        listed = json.loads(self.manifest.read_text())
+        return [(c["name"], c["url"], Path(c["token_file"]).read_text().strip()) for c in listed]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
