@@ -8,7 +8,7 @@ revision and the applied spec into each component it deploys. Pure module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -100,7 +100,7 @@ def adopted(records: Records, observations: Mapping[str, Observation]) -> Record
     (from the metadata), so that it is planned for, shown and, when no longer wanted, removed.
     The ledger's own records always win where both speak.
     """
-    seen = records_from_metadata(observations)
+    seen = records_from_metadata(observations, records.deployments)
     owned = {core: set(keys) for core, keys in records.owned.items()}
     for core, observation in observations.items():
         keys = seen.owned.get(core, frozenset())
@@ -114,16 +114,23 @@ def adopted(records: Records, observations: Mapping[str, Observation]) -> Record
     )
 
 
-def records_from_metadata(observations: Mapping[str, Observation]) -> Records:
-    """Rebuild deployments and ownership from what the Cores say about their own components."""
+def records_from_metadata(
+    observations: Mapping[str, Observation], known: Container[Cell] = frozenset()
+) -> Records:
+    """Rebuild deployments and ownership from what the Cores say about their own components;
+    the deployments of cells in `known` (the ledger has them, and it wins) are not rebuilt."""
     deployments: dict[Cell, Deployment] = {}
     owned: dict[str, frozenset[Key]] = {}
     for core, observation in observations.items():
         managed = [c for c in observation.components.values() if c.managed]
         owned[core] = frozenset(component.key for component in managed)
-        for pipeline in sorted({p for c in managed for p in _pipelines_of(c)}):
-            serving = [c for c in managed if pipeline in _pipelines_of(c)]
-            deployments[(core, pipeline)] = _deployment(core, pipeline, serving)
+        serving: dict[str, list[ObservedComponent]] = {}
+        for component in managed:  # one walk per Core, not one per pipeline on it
+            for pipeline in dict.fromkeys(_pipelines_of(component)):
+                serving.setdefault(pipeline, []).append(component)
+        for pipeline in sorted(serving):
+            if (core, pipeline) not in known:
+                deployments[(core, pipeline)] = _deployment(core, pipeline, serving[pipeline])
     return Records(deployments=deployments, owned=owned)
 
 
