@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -351,8 +353,13 @@ def test_the_demo_page_follows_the_printed_steps_and_makes_the_screenshots(
         expect(page.locator('[data-component="connector/fw-drops-out"]')).to_be_visible()
         pipeline = shot(page, "pipeline.png", request, tmp_path)
     finally:
-        demo.process.kill()
-        demo.process.wait()
+        # SIGINT, as a person stops it: the demo stops its Cores too (SIGKILL would orphan them)
+        demo.process.send_signal(signal.SIGINT)
+        try:
+            demo.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            demo.process.kill()
+            demo.process.wait()
     assert watched.errors == []
     assert watched.foreign() == []
     for screenshot in (front, pipeline):
