@@ -34,7 +34,7 @@ from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError, LeaseLost, ReconcilerError
 from reconciler.shell.ledger import Snapshot
 from reconciler.shell.ledger.pgschema import migrate
-from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, spec_json
+from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
 
 SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT = 10.0
@@ -296,14 +296,7 @@ class PostgresLedger:
         async with self._write() as db:
             cursor = await db.execute(
                 "INSERT INTO runs VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                (
-                    run.id,
-                    run.kind.value,
-                    run.state.value,
-                    run.commit,
-                    run.requested_at.isoformat(),
-                    runcodec.dumps(run),
-                ),
+                run_row(run),
             )
             return cursor.rowcount == 1
 

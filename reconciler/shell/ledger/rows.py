@@ -15,7 +15,7 @@ from typing import Any
 from reconciler.decide import runcodec
 from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.model import ComponentKind
-from reconciler.decide.outcomes import OutcomeReason, RequestState
+from reconciler.decide.outcomes import OutcomeReason, RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 
 TABLES: dict[str, tuple[str, ...]] = {
@@ -27,6 +27,18 @@ TABLES: dict[str, tuple[str, ...]] = {
     "runs": ("id", "kind", "state", "commit_sha", "requested_at", "document"),
 }
 """Every table a ledger's content is in, with its columns in order (the same on both backends)."""
+
+
+def run_row(run: Run) -> tuple[str, str, str, str, str, str]:
+    """A run as the `runs` table holds it: id, kind, state, commit, requested at, document."""
+    return (
+        run.id,
+        run.kind.value,
+        run.state.value,
+        run.commit,
+        run.requested_at.isoformat(),
+        runcodec.dumps(run),
+    )
 
 
 def run_problems(run_id: str, state: str, document: str) -> list[str]:

@@ -33,7 +33,7 @@ from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger import Snapshot
 from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
-from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, spec_json
+from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
 
 FILE_NAME = "ledger.sqlite3"
 JOURNALS = ("-wal", "-shm", "-journal")
@@ -284,14 +284,7 @@ class SqliteLedger:
         with self._write() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    run.id,
-                    run.kind.value,
-                    run.state.value,
-                    run.commit,
-                    run.requested_at.isoformat(),
-                    runcodec.dumps(run),
-                ),
+                run_row(run),
             )
             return cursor.rowcount == 1
 
