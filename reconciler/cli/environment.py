@@ -22,8 +22,7 @@ from reconciler.shell.config import (
     webhook_secret,
 )
 from reconciler.shell.httpauth import auth_file_of, http_auth
-from reconciler.shell.ledger.postgres import ledger_url
-from reconciler.shell.repo.source import Identity
+from reconciler.shell.repo.naming import Identity
 
 
 def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
@@ -54,9 +53,13 @@ def build(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
     ledger = flag.get("ledger")
     ledger_origin = "--ledger" if ledger is not None else "RECONCILER_LEDGER_URL"
     ledger = pick(ledger, env, "RECONCILER_LEDGER_URL") or None
+    if ledger:  # psycopg is loaded only by the commands given a PostgreSQL ledger
+        from reconciler.shell.ledger.postgres import ledger_url  # noqa: PLC0415
+
+        ledger = ledger_url(ledger, ledger_origin)
     return Config(
         source=source_of(source) if source else None,
-        ledger_url=ledger_url(ledger, ledger_origin) if ledger else None,
+        ledger_url=ledger,
         lease_ttl=duration(ttl, "--lease-ttl") if ttl else 15.0,
         state_dir=state_dir_of(flag.get("state_dir"), source_of(source) if source else None, env),
         branch=pick(flag.get("branch"), env, "RECONCILER_BRANCH"),

@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.cli import environment, repository, workspace
 from reconciler.cli.progress import Readback
-from reconciler.cli.workspace import Invalid
+from reconciler.cli.repository import Invalid
 from reconciler.decide.change import Change, change, change_document, change_markdown, change_text
 from reconciler.decide.markdown import text
 from reconciler.decide.model import DeclaredState

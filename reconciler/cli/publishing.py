@@ -12,7 +12,7 @@ from __future__ import annotations
 import git
 
 from reconciler.errors import ConfigurationError
-from reconciler.shell.repo.source import redact
+from reconciler.shell.repo.naming import redact
 
 ATTEMPTS = 5
 

@@ -20,6 +20,11 @@ from pathlib import Path
 
 from reconciler.errors import ConfigurationError
 
+
+class Invalid(Exception):
+    """The folder's declared state is invalid; its problems were printed already (exit 1)."""
+
+
 FOLDER_HELP = "a working clone or any checkout with the declared state (default: .)"
 
 

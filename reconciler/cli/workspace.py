@@ -12,14 +12,11 @@ from pathlib import Path
 
 from reconciler.cli import environment, repository
 from reconciler.cli.progress import Readback
+from reconciler.cli.repository import Invalid
 from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
 from reconciler.shell import workspace
 from reconciler.shell.config import Config
-
-
-class Invalid(Exception):
-    """The folder's declared state is invalid; its problems were printed already."""
 
 
 def declared(repo: Path, config: Config) -> DeclaredState:

@@ -18,7 +18,7 @@ from reconciler.decide.trust import DEFAULT_ENV_PREFIX, DEFAULT_FOLDER, TokenPol
 from reconciler.errors import ConfigurationError
 from reconciler.shell.core.policy import ClientSettings
 from reconciler.shell.httpauth import HttpAuth
-from reconciler.shell.repo.source import Identity, local_path, redact
+from reconciler.shell.repo.naming import Identity, local_path, redact
 
 DEFAULT_LISTEN = "127.0.0.1:9400"
 """Loopback, and not 8999: that is the Core's own port, and a Core may run on the same host."""

@@ -84,3 +84,19 @@ def test_wheel_carries_schemas_and_example(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid:" in done.stdout
+
+
+def test_validate_loads_neither_git_nor_the_network_nor_the_database() -> None:
+    """`validate` imports its own command only: no Core client, Git, PostgreSQL or web server.
+
+    They cost more than validating a few hundred pipelines (reconciler.cli.main); a valid
+    repository does not even load jsonschema, which only explains an invalid document.
+    """
+    probe = (
+        "import sys; from reconciler.cli.main import main; code = main(['validate', "
+        "'example-repo']); print(code, sorted(m for m in ('httpx', 'git', 'psycopg', "
+        "'starlette', 'uvicorn', 'apscheduler', 'jsonschema') if m in sys.modules))"
+    )
+    done = run(sys.executable, "-c", probe)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 ['git']"

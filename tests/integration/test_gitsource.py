@@ -11,7 +11,8 @@ import pytest
 from reconciler.decide.declared.parse import parse_repository
 from reconciler.errors import SourceUnavailable
 from reconciler.resources import data_path
-from reconciler.shell.repo.source import GitSource, Identity, local_path
+from reconciler.shell.repo.naming import Identity, local_path
+from reconciler.shell.repo.source import GitSource
 from tests.support.repos import commit_all, git, init_repo
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

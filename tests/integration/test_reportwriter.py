@@ -15,8 +15,9 @@ import pytest
 
 from reconciler.decide.outcomes import RequestState, Run, RunKind
 from reconciler.decide.report import ReportInputs, report_files
+from reconciler.shell.repo.naming import Identity
 from reconciler.shell.repo.reportwriter import write_report
-from reconciler.shell.repo.source import GitSource, Identity
+from reconciler.shell.repo.source import GitSource
 from tests.support.repos import commit_all, git, init_repo
 from tests.support.world import INTERVAL, NOW
 

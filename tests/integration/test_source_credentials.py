@@ -14,7 +14,8 @@ import pytest
 
 from reconciler.errors import SourceUnavailable
 from reconciler.shell.config import default_state_dir
-from reconciler.shell.repo.source import GitSource, Identity
+from reconciler.shell.repo.naming import Identity
+from reconciler.shell.repo.source import GitSource
 from tests.support.cores import free_port
 from tests.support.githttp import GitHttpServer, Seen
 from tests.support.repos import git, init_repo

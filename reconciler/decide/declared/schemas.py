@@ -19,15 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, ValidationError
 
 from reconciler.decide.declared.documents import Document, format_path
 from reconciler.decide.model import Kind
 from reconciler.errors import Problem
 from reconciler.resources import data_path
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 SECRET_KEYS = frozenset({"token", "password", "secret", "api_key", "access_key", "secret_key"})
 _SCHEMA_FILES = {kind: f"{kind.value.lower()}.schema.json" for kind in Kind}
@@ -54,8 +56,11 @@ def validator_for(name: str) -> Draft202012Validator:
     """A validator for the shipped schema file `name`, its references to other files inlined.
 
     Inlining once, at load, spares every validation the reference lookups (a third of the time
-    of validating a large repository).
+    of validating a large repository). jsonschema is loaded here, at the first invalid document:
+    a valid repository never needs it.
     """
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     return Draft202012Validator(_inline(schema_for(name), name))
 
 

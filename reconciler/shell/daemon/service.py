@@ -72,8 +72,8 @@ from reconciler.shell.listeners import (
     WebhookReceived,
 )
 from reconciler.shell.reconcile import PassResult, Reconciler
+from reconciler.shell.repo.naming import local_path
 from reconciler.shell.repo.reportwriter import PushRejections
-from reconciler.shell.repo.source import local_path
 from reconciler.shell.session import session
 
 log = logging.getLogger(__name__)

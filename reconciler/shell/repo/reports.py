@@ -23,7 +23,8 @@ from reconciler.decide.declared.parse import RepoFile, parse_file, report_dir
 from reconciler.decide.markers import Commit
 from reconciler.decide.model import CoreAction, DeployAll
 from reconciler.errors import ConfigurationError, SourceUnavailable
-from reconciler.shell.repo.source import recent_commits, redact
+from reconciler.shell.repo.naming import redact
+from reconciler.shell.repo.source import recent_commits
 
 MAX_RECORD_BYTES = 4 << 20
 RECORD_FOLDERS = ("deployments", "actions")

@@ -20,7 +20,8 @@ from reconciler.decide.fragments import Fragments
 from reconciler.decide.markdown import clean
 from reconciler.decide.report import ReportInputs, report_files, unchanged
 from reconciler.errors import SourceUnavailable
-from reconciler.shell.repo.source import GitSource, Identity, TreeFile
+from reconciler.shell.repo.naming import Identity
+from reconciler.shell.repo.source import GitSource, TreeFile
 
 log = logging.getLogger(__name__)
 MESSAGE = "reconciler: status report for {revision}"

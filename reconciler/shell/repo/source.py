@@ -34,23 +34,15 @@ from reconciler.decide.signatures import Signature
 from reconciler.errors import SourceUnavailable
 from reconciler.shell.repo.credentials import remote_of
 from reconciler.shell.repo.files import read_revision
+from reconciler.shell.repo.naming import Identity, redact
 
 log = logging.getLogger(__name__)
 _NO_OBJECT = "0" * 40
 """The object id that removes a path from an index (`git update-index --index-info`)."""
 _FIELD = "\x1f"
-_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _LOG_FORMAT = "%H%x00%an <%ae>%x00%aI%x00%B"
 _STATUS = re.compile(r"\n?([A-Z])[0-9]*")
 _REJECTED = ("rejected", "non-fast-forward", "fetch first", "failed to update ref")
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who the report commits are from."""
-
-    name: str = "reconciler"
-    email: str = "reconciler@localhost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,11 +334,6 @@ def _stderr(error: git.GitCommandError) -> str:
     return redact(text.removeprefix("stderr: ").strip("' "))
 
 
-def redact(text: str) -> str:
-    """`text` with the credentials of any URL in it (`https://user:token@host`) replaced."""
-    return _CREDENTIALS.sub(r"\1***@", text)
-
-
 def recent_commits(repo: git.Repo, head: str, limit: int) -> list[Commit]:
     """The newest `limit` first-parent commits up to `head`, oldest first, with changed paths
     (the form `GitSource.commits` gives, for a person's clone)."""
@@ -401,11 +388,3 @@ def _changes(tokens: list[str], at: int) -> tuple[list[Change], int]:
             found.append(Change(letter, paths[-1]))
         at += 1 + width
     return found, at
-
-
-def local_path(source: str) -> Path | None:
-    """The folder of a SOURCE given as a local path (bare or not), or None for a URL."""
-    if "://" in source:
-        return None
-    path = Path(source).expanduser()
-    return path.resolve() if path.exists() else None
