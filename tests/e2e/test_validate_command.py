@@ -99,4 +99,4 @@ def test_validate_loads_neither_git_nor_the_network_nor_the_database() -> None:
     )
     done = run(sys.executable, "-c", probe)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 ['git']"
+    assert done.stdout.splitlines()[-1] == "0 []"

@@ -20,13 +20,15 @@ import posixpath
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from reconciler.decide.declared import layout
 from reconciler.decide.declared.documents import CEILINGS, Limits
 from reconciler.decide.declared.parse import RepoFile
 from reconciler.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import git
 
 _SYMLINK_MODE = 0o120000
 _MAX_HOPS = 8
@@ -121,6 +123,8 @@ def read_revision(
 
     A path whose blob id matches the `RepoFile` in `reuse` is not read again: that one is kept.
     """
+    import git  # noqa: PLC0415  (loaded for revisions only: `validate` reads a folder)
+
     try:
         tree = git.Repo(repository).commit(revision).tree
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
@@ -130,7 +134,7 @@ def read_revision(
     budget = _Budget(limits)
     items = {
         str(item.path): item
-        for item in tree.traverse(prune=_hidden)
+        for item in tree.traverse(prune=lambda item, _depth: _hidden(item))
         if isinstance(item, git.Blob) and _is_input(str(item.path), item.mode == _SYMLINK_MODE)
     }
     if len(items) > _MAX_FILES:
@@ -147,8 +151,11 @@ def read_revision(
     return files
 
 
-def _hidden(item: object, _depth: int) -> bool:
-    return isinstance(item, git.Blob | git.Tree) and item.name.startswith(".")
+def _hidden(item: object) -> bool:
+    """A file or folder of a Git tree whose name starts with a dot."""
+    return getattr(item, "type", None) in ("blob", "tree") and str(
+        getattr(item, "name", "")
+    ).startswith(".")
 
 
 def _read_blob(tree: git.Tree, path: str, budget: _Budget, item: git.Blob) -> RepoFile:
@@ -166,7 +173,7 @@ def _read_blob(tree: git.Tree, path: str, budget: _Budget, item: git.Blob) -> Re
             found = tree / candidate
         except KeyError:
             return "missing", 0, None
-        if isinstance(found, git.Tree):
+        if found.type == "tree":
             return "folder", 0, None
         if found.mode == _SYMLINK_MODE:
             return "link", 0, found.data_stream.read().decode("utf-8", "replace")
