@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.decide.declared import layout, schemas
+from reconciler.decide.declared import layout, precompiled, schemas
 from reconciler.decide.declared.documents import parse_yaml
 from reconciler.decide.model import Kind
 from tests.support.repos import CASES
@@ -70,3 +70,25 @@ def test_the_cases_hold_both_valid_and_invalid_documents() -> None:
     assert verdicts == {True, False}
     assert len(DOCUMENTS) >= 80
     assert Path(CASES).is_dir()
+
+
+@pytest.mark.parametrize("name", schemas.compiled_names())
+def test_the_shipped_validators_were_generated_from_the_shipped_schemas(name: str) -> None:
+    """Each kind is checked by its generated module: run `python schemas/precompile.py` when not.
+
+    A schema edited without regenerating is still checked right (compiled at start), but every
+    command pays for compiling it again.
+    """
+    found = schemas.compiled_for(name)
+    assert found.__module__ == f"{precompiled.__name__}.{precompiled.module_name(name)}", (
+        f"{name} changed since its validator was generated: run python schemas/precompile.py"
+    )
+
+
+def test_a_generated_validator_from_another_schema_is_not_used() -> None:
+    """A digest that does not match the shipped schema's means compiling, never stale code."""
+    name = schemas.compiled_names()[0]
+    assert precompiled.validator(name, "0" * 64) is None
+    assert precompiled.validator("missing.schema.json", "0" * 64) is None
+    current = schemas.digest_of(schemas.inlined_for(name))
+    assert precompiled.validator(name, current) is not None

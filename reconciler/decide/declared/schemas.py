@@ -10,12 +10,15 @@ A document is first checked by a validator compiled from its schema (fastjsonsch
 schema turned into Python code once, several times faster than interpreting it); only a document
 that fails is validated again by jsonschema, for every problem and its message. Both read the
 same schema, so they agree on what is valid (`tests/unit/test_schemas.py` holds them to it).
+The compiled code ships in `precompiled/` (compiling it at start took 0.1 s of every command);
+it is used only while it was generated from the very schema shipped, else compiled at start.
 
 Pure module (reads the shipped schema files, never input).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from reconciler.decide.declared import precompiled
 from reconciler.decide.declared.documents import Document, format_path
 from reconciler.decide.model import Kind
 from reconciler.errors import Problem
@@ -68,12 +72,35 @@ def validator_for(name: str) -> Draft202012Validator:
 def compiled_for(name: str) -> Callable[[Any], Any]:
     """The schema file `name` compiled to a function that raises on the first violation.
 
+    The generated module of `precompiled/` when it matches the schema, else compiled now.
+    """
+    inlined = inlined_for(name)
+    found = precompiled.validator(name, digest_of(inlined))
+    if found is not None:
+        return found
+    validate: Callable[[Any], Any] = fastjsonschema.compile(inlined)
+    return validate
+
+
+def compiled_names() -> list[str]:
+    """The schema files a document of some kind is checked against."""
+    return sorted(set(_SCHEMA_FILES.values()))
+
+
+def inlined_for(name: str) -> dict[str, Any]:
+    """The schema file `name` with its references inlined, as the compiler reads it.
+
     The inlined schemas use no keyword newer than draft 7, so the compiler reads them as draft 7.
     """
     inlined = dict(_inline(schema_for(name), name))
     inlined.pop("$schema", None)
-    validate: Callable[[Any], Any] = fastjsonschema.compile(inlined)
-    return validate
+    return inlined
+
+
+def digest_of(inlined: dict[str, Any]) -> str:
+    """The SHA-256 of a schema's canonical JSON: what a generated validator was made from."""
+    canonical = json.dumps(inlined, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def is_valid(body: Any, kind: Kind) -> bool:
