@@ -74,12 +74,13 @@ class CoreConnection:
         self._gate = AuthGate(settings.auth, clock)
         self._draw: Callable[[], float] = random.random  # jitter, not security
         self._setup_error: CoreCallError | None = None
-        self._ca_file = core.tls.ca_file if core.tls.verify else None
+        secure = core.url.startswith("https://")
+        self._ca_file = core.tls.ca_file if secure and core.tls.verify else None
         self._ca_loaded = False
         timeouts = settings.timeouts
         self._http = httpx.AsyncClient(
             base_url=core.url,
-            verify=self._verify(core.tls),
+            verify=self._verify(core.tls) if secure else no_tls_context(),
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect, pool=timeouts.connect),
             limits=httpx.Limits(max_connections=settings.max_connections),
             headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
@@ -239,7 +240,8 @@ class CoreConnection:
         """Verification as the Core's file says; a CA file's certificates are loaded before the
         first request (`_load_ca`), off the event loop, into this context. Cores that trust the
         default authorities share one context: building one costs tens of milliseconds, which a
-        fleet of hundreds of Cores would pay at every start."""
+        fleet of hundreds of Cores would pay at every start. An `http://` Core has no TLS to
+        verify and loads no authorities (`no_tls_context`)."""
         if not tls.verify:
             return False
         if tls.ca_file is None:
@@ -283,6 +285,17 @@ def _root_cause(error: BaseException) -> str:
 def default_context() -> ssl.SSLContext:
     """The default authorities, as httpx trusts them (its certifi bundle), built once."""
     return httpx.create_ssl_context()
+
+
+@functools.cache
+def no_tls_context() -> ssl.SSLContext:
+    """The context of the `http://` Cores, shared: it trusts no authority at all.
+
+    Their client never makes a TLS connection (its base URL is `http://`, it follows no
+    redirect); were one ever made, it would fail. httpx would otherwise build a context of its
+    own for each client, a few milliseconds per Core.
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _read_ca(path: Path) -> str:
