@@ -4,7 +4,14 @@ It holds the deployed specs per (Core, pipeline), the components owned per Core,
 and start errors per cell, every request with its state and per-Core outcomes, and the source's
 progress (last processed and last valid commits, the allowed signers in force). Each write is
 its own transaction in WAL mode with full sync, so a crash at any point loses nothing that was
-recorded. The state directory is made 0700, and the database and its journal files 0600, when
+recorded, with one exception that costs nothing: the record that a Core call succeeded (`own`,
+`disown`) does not wait for the disk. A crash of the process still loses none of it (the WAL is
+written before the call returns); a crash of the machine may lose the successes since the
+last synced write, and each of them then still has its intent, which was synced before its
+call went out, so the next pass treats that call as one whose answer was lost (it reads the
+component back), as after any interrupted run. The next intent's sync makes them durable too.
+Waiting for the disk twice per operation made a Deploy All's writes 1.7 times the bare client's.
+The state directory is made 0700, and the database and its journal files 0600, when
 they are opened (see `permissions`). It keeps the `reconciler.shell.ledger.Ledger` contract:
 every method is a coroutine that runs its SQL on the ledger's own worker thread, which owns the
 connection.
@@ -116,14 +123,21 @@ class SqliteLedger:
         self._worker.shutdown(wait=True)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _write(self, synced: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; `synced=False` commits it without waiting for the disk."""
+        if not synced:
+            self._db.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        finally:
+            if not synced:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     # the source's progress -----------------------------------------------------------------
 
@@ -203,13 +217,13 @@ class SqliteLedger:
 
     @_on_worker
     def own(self, core: str, key: Key) -> None:
-        with self._write() as db:
+        with self._write(synced=False) as db:
             db.execute("INSERT OR IGNORE INTO owned VALUES (?, ?, ?)", (core, key[0].value, key[1]))
             _done(db, core, key)
 
     @_on_worker
     def disown(self, core: str, key: Key) -> None:
-        with self._write() as db:
+        with self._write(synced=False) as db:
             db.execute(
                 "DELETE FROM owned WHERE core = ? AND kind = ? AND name = ?",
                 (core, key[0].value, key[1]),
