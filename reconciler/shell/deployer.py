@@ -52,6 +52,14 @@ class Job:
     """Hears each Core's outcome as it ends, with how many Cores ended and how many there are."""
 
 
+@dataclass(frozen=True, slots=True)
+class CellFailure:
+    """Why a Core's deployment failed, as its cells' errors record it."""
+
+    reason: OutcomeReason
+    message: str
+
+
 class _Rollout:
     """Counts failed Cores and says when the rollout must stop."""
 
@@ -78,8 +86,11 @@ async def deploy(
     """Plan and apply every Core on its own; one outcome per Core, in the order of `cores`.
 
     A Core's work starts as soon as its own plan is ready: a slow Core's readback holds up
-    only that Core.
+    only that Core. The ledger's records are read once, here: what was deployed on a Core
+    changes during the run only by that Core's own work, and reading the whole ledger again
+    for each Core made a Deploy All grow with the square of the fleet.
     """
+    known = await ledger.records()
     slots = asyncio.Semaphore(job.rollout.parallelism)
     rollout = _Rollout(job.rollout)
     ended = [0]
@@ -89,7 +100,8 @@ async def deploy(
             if rollout.halted or job.stop.is_set():
                 outcome = _skipped(core, rollout, job)
             else:
-                outcome = await deploy_core(await planned(core), clients(core), ledger, job)
+                plan = await planned(core)
+                outcome = await deploy_core(plan, clients(core), ledger, job, known)
                 rollout.failed += outcome.outcome is Outcome.FAILED
         ended[0] += 1
         if job.progress is not None:
@@ -108,13 +120,18 @@ def _skipped(core: str, rollout: _Rollout, job: Job) -> CoreOutcome:
     return CoreOutcome(core, Outcome.SKIPPED, reason=reason, message=message)
 
 
-async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job) -> CoreOutcome:
-    """Apply one Core's plan in order; record each step, then the Core's deployments."""
+async def deploy_core(
+    plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job, known: Records
+) -> CoreOutcome:
+    """Apply one Core's plan in order; record each step, then the Core's deployments.
+
+    `known` is the ledger's records as the run began (what was deployed on this Core before).
+    """
     started = job.clock()
     if plan.blocked is not None:
         message = f"core {plan.core} could not be read back, so nothing was changed"
         blocked = OutcomeReason.of(plan.blocked)
-        await _record_failure(plan, ledger, job, blocked, message)
+        await _record_failure(plan, ledger, job, known, CellFailure(blocked, message))
         return _outcome(plan, Outcome.FAILED, (), started, job, reason=blocked, message=message)
     steps: list[StepResult] = []
     for index, op in enumerate(plan.operations):
@@ -137,13 +154,13 @@ async def deploy_core(plan: CorePlan, client: CoreClient, ledger: Ledger, job: J
             done, reason = len(steps), OutcomeReason.of(error.reason)
             steps.append(_step(op, Outcome.FAILED, reason, str(error)))
             steps += _skip_all(plan.operations[index + 1 :], OutcomeReason.EARLIER_FAILURE)
-            await _record_failure(plan, ledger, job, reason, str(error))
+            await _record_failure(plan, ledger, job, known, CellFailure(reason, str(error)))
             message = f"{op.op.value} {op.kind.value}/{op.name} failed after {done} done: {error}"
             return _outcome(
                 plan, Outcome.FAILED, steps, started, job, reason=reason, message=message
             )
         steps.append(_step(op, Outcome.DONE))
-    await _record_success(plan, ledger, job)
+    await _record_success(plan, ledger, job, known)
     return _outcome(plan, Outcome.DONE, steps, started, job)
 
 
@@ -197,20 +214,21 @@ def _skip_all(ops: Sequence[Operation], reason: OutcomeReason) -> list[StepResul
     return [_step(op, Outcome.SKIPPED, reason) for op in ops]
 
 
-async def _record_success(plan: CorePlan, ledger: Ledger, job: Job) -> None:
+async def _record_success(plan: CorePlan, ledger: Ledger, job: Job, known: Records) -> None:
     now = job.clock()
     deployments = [
         Deployment(plan.core, pipeline, specs, job.revision, now, job.run_id)
         for pipeline, specs in sorted(plan.desired.items())
     ]
-    gone = (await ledger.records()).deployed_pipelines(plan.core) - set(plan.desired)
+    gone = known.deployed_pipelines(plan.core) - set(plan.desired)
     await ledger.record_core(plan.core, deployments, sorted(gone))
 
 
 async def _record_failure(
-    plan: CorePlan, ledger: Ledger, job: Job, reason: OutcomeReason, message: str
+    plan: CorePlan, ledger: Ledger, job: Job, known: Records, failure: CellFailure
 ) -> None:
-    for pipeline in sorted(_affected(plan, await ledger.records())):
+    for pipeline in sorted(_affected(plan, known)):
+        reason, message = failure.reason, failure.message
         error = CellError(plan.core, pipeline, Stage.DEPLOY, reason, message, job.clock())
         await ledger.set_error(error)
 

@@ -10,7 +10,7 @@ import pytest
 from reconciler.decide.model import ActionVerb, ComponentKind, DeclaredState, Rollout
 from reconciler.decide.outcomes import CoreOutcome, Outcome, OutcomeReason
 from reconciler.decide.plan import CorePlan, plan
-from reconciler.decide.records import Stage
+from reconciler.decide.records import Records, Stage
 from reconciler.shell import deployer, intake, workspace
 from reconciler.shell.clock import utc_now
 from tests.support.inprocess import World
@@ -141,3 +141,29 @@ async def test_a_blocked_core_changes_nothing(tmp_path: Path) -> None:
         assert outcome.outcome is Outcome.FAILED
         assert outcome.reason is OutcomeReason.UNREACHABLE
         assert outcome.steps == ()
+
+
+async def test_the_whole_ledger_is_read_once_per_run_not_once_per_core(tmp_path: Path) -> None:
+    """Reading every record again for each Core made a Deploy All grow with the fleet squared.
+
+    The pipeline removed from one Core is still found gone from the records read at the start.
+    """
+    async with World.open(tmp_path, ["edge-1", "edge-2", "edge-3"]) as world:
+        ledger = world.reconciler.ledger
+        reads = [0]
+        records = ledger.records
+
+        async def counted() -> Records:
+            reads[0] += 1
+            return await records()
+
+        await deploy(world)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ledger, "records", counted)
+            world.assign("web", ["edge-1", "edge-3"])
+            _state, outcomes = await deploy(world)
+
+        assert [o.outcome for o in outcomes] == [Outcome.DONE] * 3
+        assert reads[0] == 2  # the test's own plan, and the deployer's one read
+        assert ("edge-2", "web") not in (await ledger.records()).deployments
+        assert ("edge-1", "web") in (await ledger.records()).deployments
