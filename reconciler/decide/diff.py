@@ -75,7 +75,7 @@ class ComponentDrift:
     @property
     def summary(self) -> str:
         """One line: `connector/web-out missing` or `task/t: query, sink_streams[0]`."""
-        label = f"{self.kind.value[:-1]}/{self.name}"
+        label = f"{self.kind.singular}/{self.name}"
         if self.missing:
             return f"{label} missing"
         return f"{label}: {', '.join(change.path for change in self.fields)}"

@@ -19,7 +19,7 @@ def drift_lines(found: Iterable[ComponentDrift]) -> list[str]:
     """`connector/out: missing`, or `task/t:` then `  query: "a" -> "b"` for each field."""
     lines = []
     for component in found:
-        label = f"{component.kind.value[:-1]}/{component.name}"
+        label = f"{component.kind.singular}/{component.name}"
         if component.missing:
             lines.append(f"{label}: missing on the Core")
             continue

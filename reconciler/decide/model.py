@@ -41,6 +41,11 @@ class ComponentKind(StrEnum):
     CONNECTOR = "connectors"
     TASK = "tasks"
 
+    @property
+    def singular(self) -> str:
+        """One of them, as messages name it: `stream`, `query`, `connector`, `task`."""
+        return "query" if self is ComponentKind.QUERY else self.value.removesuffix("s")
+
 
 class ConnectorType(StrEnum):
     SOURCE = "source"

@@ -277,7 +277,7 @@ def _last_error(
             found = observation.components.get(spec.key)
             if found is not None and found.state is Runtime.FAILED:
                 because = f": {found.error}" if found.error else ""
-                return f"{spec.kind.value[:-1]} {spec.name} failed{because}"
+                return f"{spec.kind.singular} {spec.name} failed{because}"
     return None
 
 

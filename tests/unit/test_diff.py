@@ -75,3 +75,14 @@ def test_drift_names_missing_and_changed_components() -> None:
     ]
     assert "literal" not in repr(drift(specs[:1], {specs[0].key: ObservedComponent(
         ComponentKind.CONNECTOR, "hec", {**SPLUNK, "config": {"token": "literal"}})}))  # fmt: skip
+
+
+def test_every_kind_is_named_in_the_singular() -> None:
+    """A query is a `query`, not a `querie`: in summaries, drift lines and cell errors alike."""
+    specs = [ComponentSpec(kind, "x", {"name": "x"}) for kind in ComponentKind]
+    assert [component.summary for component in drift(specs, {})] == [
+        "stream/x missing",
+        "query/x missing",
+        "connector/x missing",
+        "task/x missing",
+    ]
