@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     parser.add_argument("pipeline", help="the pipeline's name, as declared in the registry")
     parser.add_argument("--core", action="append", default=[], metavar="NAME", help="repeatable")
     repository.add_folder(parser, positional=False)
-    parser.add_argument("--state-dir", help="also record the outcome in this ledger")
+    workspace.add_ledger(parser, "to record the outcome in too")
     parser.set_defaults(run=run)
 
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     )
     progress = Readback(action.cores)
     try:
-        ledger = workspace.ledger_dir(args, config)
+        ledger = workspace.ledger_of(args, config)
         outcomes = asyncio.run(act(repo, state, config, action, ledger, on_each=progress.done))
     finally:
         progress.close()

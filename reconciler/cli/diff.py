@@ -33,7 +33,7 @@ def register(commands: Any) -> None:
         "--core", action="append", default=[], metavar="NAME", help="only this Core; repeatable"
     )
     repository.add_folder(parser, positional=False)
-    parser.add_argument("--state-dir", help="use the daemon's ledger for what was deployed")
+    workspace.add_ledger(parser, "for what was deployed")
     parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text (default) or json"
     )

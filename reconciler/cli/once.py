@@ -1,7 +1,9 @@
 """`reconciler once --repo SOURCE [--state-dir DIR]`: one full pass of the daemon, then exit.
 
 Exit 0 when the pass completed (whatever it found), 1 when the source could not be fetched or
-refuses the report push (see `PushRejections`), 2 on a usage or configuration error. I/O module.
+refuses the report push (see `PushRejections`), or when, on a PostgreSQL ledger, another replica
+holds the lease (this pass then only read: it deployed, acted and reported nothing), 2 on a
+usage or configuration error. I/O module.
 """
 
 from __future__ import annotations
@@ -44,9 +46,16 @@ def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
     logs.configure(config.log_format)
     try:
-        result = asyncio.run(once(config))
+        result, active = asyncio.run(once(config))
     except SourceUnavailable as error:
         print(f"reconciler: {error}", file=sys.stderr)
+        return 1
+    if active is not None:
+        print(
+            f"reconciler: {active} holds the lease of the ledger: this pass stood by and "
+            "deployed, acted and reported nothing",
+            file=sys.stderr,
+        )
         return 1
     print(table(result.rows), end="")
     pushed = "pushed" if result.pushed else "not pushed"
@@ -58,12 +67,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def once(config: Config) -> PassResult:
-    """One pass; a rejected report push is answered as the daemon does (`PushRejections`)."""
+async def once(config: Config) -> tuple[PassResult, str | None]:
+    """One pass, and who else holds the lease when this one stood by (else None); a rejected
+    report push is answered as the daemon does (`PushRejections`)."""
     rejections = PushRejections()
     async with session(config) as reconciler:
         while True:
             result = await reconciler.run_pass()
+            replica = reconciler.replica
+            if replica is not None and not replica.held():
+                return result, replica.active_holder or "another replica"
             why = reconciler.source.rejection
             if not rejections.again(result.report_commit, result.pushed, why):
-                return result
+                return result, None

@@ -50,7 +50,7 @@ def register(commands: Any) -> None:
         default="text",
         help="text for a terminal (default), markdown for a pull request, json for machines",
     )
-    parser.add_argument("--state-dir", help="use the daemon's ledger for what it owns")
+    workspace.add_ledger(parser, "for what it owns")
     parser.add_argument(
         "--detailed-exitcode",
         action="store_true",

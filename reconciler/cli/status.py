@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
         help="text for a terminal (default), markdown as in status/README.md, json as in "
         "status/pipelines.json",
     )
-    parser.add_argument("--state-dir", help="use the daemon's ledger for what was deployed")
+    workspace.add_ledger(parser, "for what was deployed")
     parser.add_argument(
         "--exit-code",
         action="store_true",

@@ -17,6 +17,7 @@ from reconciler.decide.model import DeclaredState
 from reconciler.errors import DeclarationError
 from reconciler.shell import workspace
 from reconciler.shell.config import Config
+from reconciler.shell.ledger.opening import Place
 
 
 def declared(repo: Path, config: Config) -> DeclaredState:
@@ -32,9 +33,25 @@ def declared(repo: Path, config: Config) -> DeclaredState:
         raise Invalid from error
 
 
-def ledger_dir(args: argparse.Namespace, config: Config) -> Path | None:
-    """The daemon's state directory, when `--state-dir` asks for its ledger."""
-    return config.state_dir if args.state_dir else None
+def add_ledger(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--state-dir DIR` and `--ledger URL`: read (or, for `action`, also write) the daemon's
+    ledger, SQLite or PostgreSQL, for `what`."""
+    parser.add_argument("--state-dir", help=f"use the daemon's SQLite ledger in DIR {what}")
+    parser.add_argument(
+        "--ledger",
+        metavar="postgresql://USER@HOST/DB",
+        help=f"use the daemon's PostgreSQL ledger {what} (no password in the URL)",
+    )
+
+
+def ledger_of(args: argparse.Namespace, config: Config) -> Place | None:
+    """The daemon's ledger, when `--ledger` or `--state-dir` names it on the command line (an
+    operator's RECONCILER_LEDGER_URL does not change what these commands read)."""
+    if args.ledger:
+        return Place(config.ledger_url, None)
+    if args.state_dir:
+        return Place(None, config.state_dir)
+    return None
 
 
 def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
@@ -44,7 +61,7 @@ def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
     state = declared(repo, config)
     progress = Readback(state.cores)
     try:
-        found = workspace.snapshot(repo, state, config, ledger_dir(args, config), progress.done)
+        found = workspace.snapshot(repo, state, config, ledger_of(args, config), progress.done)
         taken = asyncio.run(found)
     finally:
         progress.close()

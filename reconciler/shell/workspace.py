@@ -33,7 +33,7 @@ from reconciler.shell import actions
 from reconciler.shell.clock import Clock, utc_now
 from reconciler.shell.config import Config
 from reconciler.shell.core.pool import CorePool
-from reconciler.shell.ledger.sqlite import SqliteLedger
+from reconciler.shell.ledger.opening import Place
 from reconciler.shell.repo.files import read_folder
 
 GIT_SECONDS = 30.0
@@ -95,12 +95,12 @@ async def snapshot(
     repo: Path,
     state: DeclaredState,
     config: Config,
-    ledger: Path | None,
+    ledger: Place | None,
     on_each: Callable[[Observation], None] | None = None,
 ) -> Snapshot:
     """Read back every Core `state` declares (`on_each` hears each one as it ends).
 
-    Deployed state comes from the daemon's ledger in the state directory `ledger`; else from
+    Deployed state comes from the daemon's ledger when `ledger` names it; else from
     the inventory of the report in this checkout (`decide.inventory`), so that the answer is the
     daemon's; else, with no report, from the components' own metadata. Whatever the source,
     what the Cores show this reconciler wrote is adopted (`decide.records.adopted`).
@@ -108,12 +108,12 @@ async def snapshot(
     async with CorePool(config.environ, config.client) as pool:
         observations = await pool.readback_all(state.cores.values(), on_each=on_each)
     if ledger is not None:
-        opened = await SqliteLedger.open(ledger, create=False)
+        opened = await ledger.open(create=False)
         try:
             known = await opened.records()
         finally:
             await opened.close()
-        source = f"the daemon's ledger in {ledger}"
+        source = f"the daemon's {str(ledger).removeprefix('the ')}"
     else:
         known, source = await asyncio.to_thread(read_inventory, repo, state.settings.report_dir)
     return Snapshot(repo, state, observations, adopted(known, observations), source)
@@ -155,15 +155,15 @@ async def act(
     state: DeclaredState,
     config: Config,
     action: Action,
-    ledger_dir: Path | None,
+    place: Place | None,
     *,
     clock: Clock = utc_now,
     on_each: Callable[[Observation], None] | None = None,
 ) -> tuple[CoreOutcome, ...]:
     """Carry out `action` now, judged by one readback against what was deployed (as `snapshot`
-    knows it); recorded in the daemon's ledger in `ledger_dir` when one is given."""
+    knows it); recorded in the daemon's ledger when `place` names it."""
     started = clock()
-    ledger = await SqliteLedger.open(ledger_dir, create=False) if ledger_dir is not None else None
+    ledger = await place.open(create=False) if place is not None else None
     try:
         if ledger is not None:
             known = await ledger.records()

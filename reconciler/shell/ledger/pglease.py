@@ -199,12 +199,29 @@ class PgLease:
                 await asyncio.wait_for(_close(connection), self.period)
 
     async def release(self) -> None:
-        """Give the lease up (the lock goes with the connection); `keep()` ends."""
+        """Give the lease up (the lock goes with the connection); `keep()` ends.
+
+        A holder that lets go on purpose has stopped acting before it says so: its row is
+        marked as renewed long ago, so the next holder acts at once instead of waiting out the
+        grace that protects it from a holder that may still believe it holds the lease.
+        """
         self._closed.set()
-        self.epoch = None
+        epoch, self.epoch = self.epoch, None
         if self._connection is not None:
+            if epoch is not None:
+                with contextlib.suppress(psycopg.Error, OSError, TimeoutError):
+                    await asyncio.wait_for(
+                        self._mark_released(self._connection, epoch), self.period
+                    )
             await _close(self._connection)
             self._connection = None
+
+    async def _mark_released(self, db: AsyncConnection[tuple[Any, ...]], epoch: int) -> None:
+        await db.execute(
+            "UPDATE leases SET renewed_at = now() - interval '1 day' WHERE shard = %s"
+            " AND epoch = %s AND backend_pid = pg_backend_pid()",
+            (self.shard, epoch),
+        )
 
 
 async def _close(connection: AsyncConnection[tuple[Any, ...]]) -> None:
