@@ -38,6 +38,12 @@ def register(commands: Any) -> None:
         help="with --ledger: how long the active replica's lease lasts unrenewed; a standby "
         "takes over after it (default 15s)",
     )
+    parser.add_argument(
+        "--shards",
+        metavar="N",
+        help="with --ledger: split the Cores into N shards, a lease each, so that up to N "
+        "replicas are active at once (every replica of a SOURCE the same N; default 1)",
+    )
     parser.add_argument("--branch", help="tracked branch (default: the source's default)")
     parser.add_argument("--interval", help="fetch every so often without a push (default 60s)")
     parser.add_argument("--readback-interval", help="read back every Core this often (default 15s)")

@@ -65,6 +65,9 @@ class Config:
     lease_ttl: float = 15.0
     """With a PostgreSQL ledger: how long a replica's lease lasts unrenewed (`--lease-ttl`); it
     renews every third of it, and a standby takes over once it ran out."""
+    shards: int = 1
+    """With a PostgreSQL ledger: how many shards the Cores are split into (`--shards`), each
+    with a lease of its own, so that several replicas are active at once; 1: one active."""
     branch: str | None = None
     """The tracked branch; None follows the source's default branch."""
     interval: float = 60.0
@@ -97,6 +100,19 @@ def duration(value: str, name: str) -> float:
     if match is None or float(match.group(1)) <= 0:
         raise ConfigurationError(f"{name} must be a positive duration such as 15s, 2m or 500ms")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def shard_count(value: str | None, ledger: str | None) -> int:
+    """`--shards` checked: a whole number of at least 1, and more than 1 only with `--ledger`."""
+    if value is None:
+        return 1
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigurationError(f"--shards must be a whole number of at least 1, not {value!r}")
+    if int(value) > 1 and ledger is None:
+        raise ConfigurationError(
+            "--shards needs a PostgreSQL ledger shared by the replicas: give --ledger postgresql://USER@HOST/DB"
+        )
+    return int(value)
 
 
 def listen_address(value: str) -> tuple[str, int]:

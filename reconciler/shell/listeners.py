@@ -11,6 +11,7 @@ Events, by who tells them:
 
     orchestrator  Judged, FilesRead, Observed, RequestsRecorded, RunsFinished, Rows,
                   ReportPushed
+    session       Leadership, ShardLease (the leases of replicas on PostgreSQL)
     daemon        Triggered, PassStarted, PassFinished, PassFailed, ReadbackRefreshed,
                   SourceFailed, SourceAnswered, Readiness, WebhookReceived, Stopping
     Git host      ForgeAnswered, ForgeRetried (`reconciler.shell.forge`)
@@ -153,6 +154,16 @@ class Leadership:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardLease:
+    """`--shards`: this replica took the lease of `shard` (`held`) or lost or gave it up;
+    `takeover`: the shard had a holder before (its epoch moved past the first)."""
+
+    shard: int
+    held: bool
+    takeover: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Stopping:
     """The daemon was told to stop (SIGTERM, SIGINT): a listener lets go of what it holds open."""
 
@@ -188,6 +199,7 @@ PassEvent = (
     | Readiness
     | WebhookReceived
     | Leadership
+    | ShardLease
     | Stopping
     | ForgeAnswered
     | ForgeRetried

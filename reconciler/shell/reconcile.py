@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
@@ -42,7 +42,15 @@ from reconciler.decide import resolve
 from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation, Reason
-from reconciler.decide.outcomes import Outcome, OutcomeReason, RequestState, Run, RunKind, finished
+from reconciler.decide.outcomes import (
+    CoreOutcome,
+    Outcome,
+    OutcomeReason,
+    RequestState,
+    Run,
+    RunKind,
+    finished,
+)
 from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
 from reconciler.decide.records import adopted
 from reconciler.decide.report import (
@@ -55,13 +63,14 @@ from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
 from reconciler.decide.trust import CoreIdentity, trusted
-from reconciler.shell import actions, deployer, intake, rollback
+from reconciler.shell import actions, deployer, intake, rollback, shardruns
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
 from reconciler.shell.core.pool import CorePool
 from reconciler.shell.ledger import Ledger
 from reconciler.shell.ledger.pglease import PgLease
+from reconciler.shell.ledger.pgshards import ShardLeases
 from reconciler.shell.listeners import (
     FilesRead,
     Judged,
@@ -133,7 +142,20 @@ class Reconciler:
     active: Callable[[], bool] = lambda: True
     """Whether this replica holds its lease (`ledger.pglease`); a standby's pass fetches, judges
     and reads back (its clone and readback stay warm) but takes no request, runs nothing,
-    writes nothing to the ledger and commits no report."""
+    writes nothing to the ledger and commits no report. With `--shards` it is the report lease:
+    the report, the requests taken and the runs' final records."""
+    shards: ShardLeases | None = None
+    """With `--shards N`: the shard leases; this replica reads back, deploys and acts only on
+    the Cores of the shards it holds (`shardruns`), and reads the other shards' readback from
+    the ledger for the report."""
+
+    def acting(self) -> bool:
+        """Whether this replica may act on some Cores now (it holds the lease, or a shard)."""
+        return self.active() if self.shards is None else self.shards.acting()
+
+    def holds(self, core: str) -> bool:
+        """Whether this replica reads back and acts on `core` (the lease of its shard held)."""
+        return self.shards is None or self.shards.holds(core)
 
     async def run_pass(self, head: str | None = None) -> PassResult:
         """One whole pass; `head` is the commit a fetch just found (None: fetch first)."""
@@ -147,12 +169,11 @@ class Reconciler:
         state = verdict.state
         # 3. the clients this pass may use; the first pass trusts its head
         await self.pool.retain([*state.cores.values(), *await self.pending_cores()])
-        if not active:
+        if not active and not self.acting():
             await self.readback(state.cores.values())
             return await self.publish(verdict, (), head)
-        await intake.trust_first(self.ledger, state)
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
-        recorded = await intake.take(self.source, self.ledger, self.state_at, head, state)
+        recorded = await self.take(head, state) if active else ()
         if recorded:
             self.listener.heard(RequestsRecorded(recorded))
         for run in recorded:
@@ -169,6 +190,11 @@ class Reconciler:
         await self.readback(state.cores.values(), reuse=self.recent(touched))
         # 7. the rows; 8. the report, committed and pushed when its content changed
         return await self.publish(verdict, ran, head)
+
+    async def take(self, head: str, state: DeclaredState) -> tuple[Run, ...]:
+        """Steps 3 (the first pass's trust) and 4: the requests since the last processed commit."""
+        await intake.trust_first(self.ledger, state)
+        return await intake.take(self.source, self.ledger, self.state_at, head, state)
 
     async def poll(self) -> PassResult | None:
         """Fetch; run a pass when the source moved on or a request is unfinished, else None."""
@@ -301,7 +327,12 @@ class Reconciler:
         def heard(observation: Observation) -> None:
             self.listener.heard(Observed(observation))
 
-        chosen = list(cores)
+        chosen, elsewhere = list(cores), {}
+        if self.shards is not None:  # the other shards' Cores: as their holders published them
+            others = {core.name for core in chosen if not self.holds(core.name)}
+            elsewhere = await self.shards.published(others)
+            self.observations.update(elsewhere)
+            chosen = [core for core in chosen if core.name not in others]
         contacted = chosen if approved else trusted(chosen, await self.ledger.trusted_cores())
         kept = {core.name: self.observations[core.name] for core in contacted if reuse(core.name)}
         contacted = [core for core in contacted if core.name not in kept]
@@ -311,7 +342,9 @@ class Reconciler:
                 fresh[core.name] = self.awaiting(core)
                 heard(fresh[core.name])
         self.observations.update(fresh)
-        return fresh
+        if self.shards is not None:
+            await self.shards.publish(fresh)
+        return fresh | elsewhere
 
     def awaiting(self, core: Core) -> Observation:
         """A Core that is not contacted until a Deploy All: what was last seen, flagged so."""
@@ -360,6 +393,8 @@ class Reconciler:
         covers them all, and deploys nothing when the digest differs.
         """
         pinned = run.expect_plan is not None and run.state is not RequestState.RUNNING
+        if pinned and not self.active():  # sharded: the report holder checks the pin first
+            return run
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
         await self.forget_undeclared(state)
         plans: dict[str, CorePlan] = {}
@@ -375,7 +410,7 @@ class Reconciler:
                 refused = replace(run, plan_digest=found.digest)
                 return await self.end(refused, RequestState.REFUSED, note)
             plans = {core.core: core for core in found.cores}
-        await self.ledger.update(run)
+        await self.store(run)
         job = deployer.Job(
             run.id,
             run.revision or run.commit,
@@ -385,9 +420,13 @@ class Reconciler:
             deployer.logged(run.id),
         )
         planned = await self.planner(state, run.revision or run.commit, plans)
-        outcomes = await deployer.deploy(
-            sorted(state.cores), planned, self.client_for(state), self.ledger, job
-        )
+
+        async def work(cores: Sequence[str]) -> tuple[CoreOutcome, ...]:
+            return await deployer.deploy(cores, planned, self.client_for(state), self.ledger, job)
+
+        if self.shards is not None:
+            return await self.parts(run, state, state.cores, work)
+        outcomes = await work(sorted(state.cores))
         await intake.trust(self.ledger, state)
         digest = Plan(run.commit, tuple(plans[core] for core in sorted(plans))).digest
         return await self.conclude(
@@ -434,25 +473,52 @@ class Reconciler:
         if verb is None or pipeline is None:
             return await self.end(run, RequestState.REFUSED, "the request names no action")
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
-        await self.ledger.update(run)
+        await self.store(run)
         targets = [core for core in run.target_cores if core in state.cores]
         observations = await self.readback(state.cores[core] for core in targets)
         records = adopted(await self.ledger.records(), observations)
         job = actions.ActionJob(
             verb, pipeline, records, observations, self.clock, self.ledger, self.stop
         )
-        outcomes = await actions.act(job, targets, self.client_for(state))
-        return await self.conclude(replace(run, cores=outcomes))
+
+        async def work(cores: Sequence[str]) -> tuple[CoreOutcome, ...]:
+            return await actions.act(job, cores, self.client_for(state))
+
+        if self.shards is not None:
+            return await self.parts(run, None, targets, work)
+        return await self.conclude(replace(run, cores=await work(targets)))
+
+    async def parts(
+        self, run: Run, deployed: DeclaredState | None, cores: Iterable[str], work: shardruns.Work
+    ) -> Run:
+        """Sharded: this replica's parts of a run; the report holder concludes it once every
+        shard did its part (`shardruns`), trusting the `deployed` state's Cores then."""
+        assert self.shards is not None  # only called when sharded
+        cores = sorted(cores)
+        mine = await shardruns.run_parts(self.shards, run, cores, work)
+        whole = await shardruns.merged(self.shards, run, cores) if self.active() else None
+        if whole is None:
+            return replace(run, cores=mine)
+        if deployed is not None:
+            await intake.trust(self.ledger, deployed)
+        return await self.conclude(whole)
+
+    async def store(self, run: Run) -> None:
+        """The run's record updated: by the one lease, or when sharded by the report holder."""
+        if self.shards is None or self.active():
+            await self.ledger.update(run)
 
     async def conclude(self, run: Run) -> Run:
         """Record how a run ended; one a shutdown cut short stays running, to be resumed."""
         if any(core.reason is OutcomeReason.SHUTDOWN for core in run.cores):
-            await self.ledger.update(run)
+            await self.store(run)
             return run
         ok = all(core.outcome is Outcome.DONE for core in run.cores)
         return await self.end(run, RequestState.DONE if ok else RequestState.FAILED)
 
     async def end(self, run: Run, state: RequestState, note: str | None = None) -> Run:
+        if self.shards is not None and not self.active():
+            return run  # the report holder records how it ended
         done = finished(run, state, self.clock(), note)
         await self.ledger.update(done)
         log.info("request %s: %s", done.id, ending(done))
@@ -464,7 +530,7 @@ class Reconciler:
     async def forget_undeclared(self, state: DeclaredState) -> None:
         records = await self.ledger.records()
         known = set(records.owned) | {core for core, _pipeline in records.deployments}
-        for core in sorted(known - set(state.cores)):
+        for core in sorted(core for core in known - set(state.cores) if self.holds(core)):
             log.warning(
                 "core %s is no longer declared: its records are dropped, the Core is untouched",
                 core,

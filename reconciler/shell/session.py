@@ -5,7 +5,9 @@ way out, however the session ends. The state directory is always this process's 
 its clone). With a PostgreSQL ledger the session is one replica of those sharing it: it keeps
 a `PgLease` running, the ledger fenced by its epoch, every Core write guarded by the lease, and
 the `Reconciler` told whether it is active (a standby's passes keep the clone fetched and the
-readback warm, and do nothing else). I/O module.
+readback warm, and do nothing else). With `--shards N` it keeps N shard leases and the report
+lease (`ledger.pgshards`), every write fenced by the lease it needs, and every Core write
+guarded by the lease of that Core's shard. I/O module.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from reconciler.decide.shards import REPORT, shard_of
 from reconciler.errors import ConfigurationError, LeaseLost
 from reconciler.shell.clock import utc_now
 from reconciler.shell.config import Config
@@ -25,8 +28,9 @@ from reconciler.shell.ledger import Ledger
 from reconciler.shell.ledger.lease import FileLease
 from reconciler.shell.ledger.opening import open_ledger
 from reconciler.shell.ledger.pglease import PgLease
+from reconciler.shell.ledger.pgshards import ShardLeases, agree
 from reconciler.shell.ledger.postgres import PostgresLedger
-from reconciler.shell.listeners import Leadership, Listeners, PassListener
+from reconciler.shell.listeners import Leadership, Listeners, PassListener, ShardLease
 from reconciler.shell.reconcile import Reconciler
 from reconciler.shell.repo.source import GitSource
 
@@ -48,13 +52,14 @@ async def session(
     try:
         ledger = await open_ledger(config.ledger_url, config.state_dir)
         try:
-            async with _replica(config, ledger, heard) as replica:
-                guard = _guard(replica)
+            async with _replica(config, ledger, heard) as (replica, shards):
+                guard = _guard(replica, shards)
                 source = GitSource(config.source, config.state_dir / "source.git", config.branch)
                 async with CorePool(config.environ, config.client, utc_now, guard=guard) as pool:
                     reconciler = Reconciler(
-                        config, source, ledger, pool, utc_now, listener=heard, replica=replica
-                    )
+                        config, source, ledger, pool, utc_now, listener=heard, replica=replica,
+                        shards=shards,
+                    )  # fmt: skip
                     if replica is not None:
                         reconciler.active = replica.held
                     yield reconciler
@@ -64,13 +69,21 @@ async def session(
         await lease.release()
 
 
+Leases = tuple[PgLease | None, ShardLeases | None]
+
+
 @asynccontextmanager
-async def _replica(
-    config: Config, ledger: Ledger, listener: PassListener
-) -> AsyncIterator[PgLease | None]:
-    """With a PostgreSQL ledger, this process's lease kept running; else None (one process)."""
+async def _replica(config: Config, ledger: Ledger, listener: PassListener) -> AsyncIterator[Leases]:
+    """With a PostgreSQL ledger, this process's lease kept running (or with `--shards N`, its
+    shard leases and the report lease); else None (one process)."""
     if not isinstance(ledger, PostgresLedger) or config.ledger_url is None:
-        yield None
+        yield None, None
+        return
+    await agree(ledger, config.shards)
+    holder = f"{socket.gethostname()} pid {os.getpid()} ({config.listen})"
+    if config.shards > 1:
+        async with _sharded(config, config.ledger_url, ledger, holder, listener) as shards:
+            yield shards.report, shards
         return
     ledger.fence(SHARD, 0)  # epochs start at 1: a standby writes nothing
 
@@ -78,7 +91,6 @@ async def _replica(
         ledger.fence(SHARD, epoch)
         listener.heard(Leadership(True, epoch, takeover=epoch > 1))
 
-    holder = f"{socket.gethostname()} pid {os.getpid()} ({config.listen})"
     replica = PgLease(
         config.ledger_url,
         holder,
@@ -90,17 +102,56 @@ async def _replica(
     keeping = asyncio.get_running_loop().create_task(replica.keep())
     await replica.tried.wait()
     try:
-        yield replica
+        yield replica, None
     finally:
         await replica.release()
         await keeping
 
 
-def _guard(replica: PgLease | None) -> Callable[[str], None]:
-    """What a Core client checks before each write: this replica still holds its lease."""
+@asynccontextmanager
+async def _sharded(
+    config: Config, url: str, ledger: PostgresLedger, holder: str, listener: PassListener
+) -> AsyncIterator[ShardLeases]:
+    """`--shards N`: writes about a Core fenced by its shard's lease, the others by the report
+    lease; a lease lost or given up fences its writes off at once (epoch 0)."""
+    shards = config.shards
+    ledger.route(lambda core: shard_of(core, shards), REPORT)
+    for shard in (REPORT, *range(shards)):
+        ledger.fence(shard, 0)
+        if shard != REPORT:
+            listener.heard(ShardLease(shard, False))
 
-    def check(what: str) -> None:
-        if replica is not None and not replica.held():
+    def taken(shard: int, epoch: int) -> None:
+        ledger.fence(shard, epoch)
+        if shard == REPORT:
+            listener.heard(Leadership(True, epoch, takeover=epoch > 1))
+        else:
+            listener.heard(ShardLease(shard, True, takeover=epoch > 1))
+
+    def lost(shard: int) -> None:
+        ledger.fence(shard, 0)
+        listener.heard(Leadership(False, None) if shard == REPORT else ShardLease(shard, False))
+
+    leases = ShardLeases(
+        ledger, url, holder, shards, config.lease_ttl, on_taken=taken, on_lost=lost
+    )
+    keeping = asyncio.get_running_loop().create_task(leases.keep())
+    await leases.tried()
+    try:
+        yield leases
+    finally:
+        await leases.release()
+        await keeping
+
+
+def _guard(replica: PgLease | None, shards: ShardLeases | None) -> Callable[[str, str], None]:
+    """What a Core client checks before each write: this replica still holds its lease (with
+    `--shards`, the lease of the Core's shard)."""
+
+    def check(core: str, what: str) -> None:
+        if shards is not None and not shards.holds(core):
+            raise LeaseLost(f"{what} not sent: this replica does not hold the lease of its shard")
+        if shards is None and replica is not None and not replica.held():
             raise LeaseLost(f"{what} not sent: this replica does not hold the lease")
 
     return check

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from types import TracebackType
 from typing import Self
 
@@ -51,9 +52,10 @@ class CorePool:
         clock: Clock = utc_now,
         transports: Transports | None = None,
         *,
-        guard: Callable[[str], None] = lambda _what: None,
+        guard: Callable[[str, str], None] = lambda _core, _what: None,
     ) -> None:
-        """`guard` refuses a Core write by raising (see `CoreClient`)."""
+        """`guard(core, what)` refuses a write to the Core named `core` by raising (see
+        `CoreClient`)."""
         self._guard = guard
         self._environ = environ
         self._settings = settings
@@ -78,8 +80,9 @@ class CorePool:
         if key not in self._clients:
             transport = self._transports(core) if self._transports is not None else None
             self._clients[key] = CoreClient(
-                core, self._environ, self._settings, self._clock, transport, guard=self._guard
-            )
+                core, self._environ, self._settings, self._clock, transport,
+                guard=partial(self._guard, core.name),
+            )  # fmt: skip
         return self._clients[key]
 
     def connected(self) -> list[str]:

@@ -23,6 +23,11 @@ demo) never mix their figures. Names:
     reconciler_files_parsed_total, reconciler_files_reused_total   incremental reading at work
     reconciler_source_up, reconciler_source_errors_total            the Git source
     reconciler_ready                                    1 once a pass completed and the source is up
+    reconciler_leader                                   1 while this replica holds its lease
+                                                        (with --shards: the report lease)
+    reconciler_takeovers_total                          that lease taken from another replica
+    reconciler_shard_held{shard}                        --shards: 1 while it holds the shard
+    reconciler_shard_takeovers_total{shard}             --shards: shard leases taken over
     reconciler_webhook_deliveries_total{result}         accepted | refused
     reconciler_forge_requests_total{outcome}            ok | transient | rate-limited | refused
     reconciler_forge_retries_total                      Git host deliveries tried again
@@ -119,6 +124,12 @@ class Metrics:
         self.ready = gauge("reconciler_ready", "1 when ready (see /readyz)")
         self.leader = gauge("reconciler_leader", "1 while this replica holds its lease")
         self.takeovers = counter("reconciler_takeovers", "Leases taken from another replica")
+        self.shard_held = gauge(
+            "reconciler_shard_held", "1 while this replica holds the shard's lease", ["shard"]
+        )
+        self.shard_takeovers = counter(
+            "reconciler_shard_takeovers", "Shard leases taken that had a holder before", ["shard"]
+        )
         self.webhooks = counter("reconciler_webhook_deliveries", "Webhook deliveries", ["result"])
         self.forge_requests = counter(
             "reconciler_forge_requests", "Requests to the Git host, by outcome", ["outcome"]
@@ -164,16 +175,26 @@ class Metrics:
                 self.source_up.set(1)
             case listeners.Readiness(ready):
                 self.ready.set(1 if ready else 0)
-            case listeners.Leadership(active, _epoch, takeover):
-                self.leader.set(1 if active else 0)
-                if takeover:
-                    self.takeovers.inc()
+            case listeners.Leadership() | listeners.ShardLease():
+                self.leased(event)
             case listeners.WebhookReceived(accepted):
                 self.webhooks.labels("accepted" if accepted else "refused").inc()
             case listeners.ForgeAnswered(outcome):
                 self.forge_requests.labels(outcome).inc()
             case listeners.ForgeRetried():
                 self.forge_retries.inc()
+
+    def leased(self, event: listeners.Leadership | listeners.ShardLease) -> None:
+        """A lease taken or lost: the replica's own, or with `--shards` a shard's."""
+        match event:
+            case listeners.Leadership(active, _epoch, takeover):
+                self.leader.set(1 if active else 0)
+                if takeover:
+                    self.takeovers.inc()
+            case listeners.ShardLease(shard, held, takeover):
+                self.shard_held.labels(str(shard)).set(1 if held else 0)
+                if takeover and held:
+                    self.shard_takeovers.labels(str(shard)).inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

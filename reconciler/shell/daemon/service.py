@@ -65,6 +65,7 @@ from reconciler.shell.listeners import (
     PassStarted,
     ReadbackRefreshed,
     Readiness,
+    ShardLease,
     SourceAnswered,
     SourceFailed,
     Stopping,
@@ -126,13 +127,16 @@ async def serve(config: Config, on_ready: Callable[[str], None] | None = None) -
 
 
 class _WakeOnLease:
-    """A replica that takes its lease runs a pass at once: the takeover resumes the run."""
+    """A replica that takes its lease (or a shard's) runs a pass at once: the takeover resumes
+    the run."""
 
     def __init__(self, wakeup: Wakeup) -> None:
         self.wakeup = wakeup
 
     def heard(self, event: PassEvent) -> None:
         if isinstance(event, Leadership) and event.active:
+            self.wakeup.fire("lease")
+        if isinstance(event, ShardLease) and event.held:
             self.wakeup.fire("lease")
 
 
@@ -205,8 +209,13 @@ class Daemon:
         lease = self.reconciler.replica
         if lease is None:
             return None
-        role = "active" if lease.held() else "standby"
-        return {"role": role, "active": lease.active_holder, "me": lease.me, "epoch": lease.epoch}
+        shards = self.reconciler.shards
+        acting = lease.held() or (shards is not None and shards.acting())
+        role = "active" if acting else "standby"
+        found = {"role": role, "active": lease.active_holder, "me": lease.me, "epoch": lease.epoch}
+        if shards is not None:  # `active`: who holds the report lease
+            found |= {"report": lease.held(), **shards.state()}
+        return found
 
     def webhook_received(self, accepted: bool, pulls: bool = False) -> None:
         self.heard(WebhookReceived(accepted))

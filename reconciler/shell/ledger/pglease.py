@@ -35,6 +35,12 @@ replaced once its row is `ttl` old and the standby's next try terminated its con
 took the lock: within `ttl + 2/3 ttl`. A holder stops acting at most `ttl` after the start of
 its last successful renewal, and at the next failed renewal (within `ttl / 3`) when its
 connection is lost. `bench/bench_takeover.py` measures both.
+
+With `--shards N` a replica keeps N + 1 of these (`pgshards`): one per shard, and the report
+lease (object `REPORT`). Then `wants` holds a replica to its share: a lease it does not want
+is neither tried for nor taken over (its holder is not terminated), and one it holds but no
+longer wants is given up at its next renewal, exactly like a lost one (the connection closed,
+the lock with it); whoever takes it next waits out the `ttl` of the last renewal as above.
 I/O module (PostgreSQL, the event loop).
 """
 
@@ -49,6 +55,8 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
+
+from reconciler.decide.shards import REPORT
 
 log = logging.getLogger(__name__)
 LOCK_CLASS = 0x52454331  # "REC1": the advisory lock class of leases; the shard is the object
@@ -67,7 +75,10 @@ class PgLease:
         ttl: float = DEFAULT_TTL,
         on_taken: Callable[[int], None] = lambda _epoch: None,
         on_lost: Callable[[], None] = lambda: None,
+        wants: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`wants` says whether this replica wants the lease now (`--shards`: its quota): a
+        lease not wanted is not tried for, and one held is given up (`pgshards`)."""
         self.url = url
         self.shard = shard
         self.ttl = ttl
@@ -81,6 +92,8 @@ class PgLease:
         self._connection: AsyncConnection[tuple[Any, ...]] | None = None
         self._on_taken = on_taken
         self._on_lost = on_lost
+        self._wants = wants
+        self.what = "the report lease" if shard == REPORT else f"lease of shard {shard}"
         self._closed = asyncio.Event()
         self.tried = asyncio.Event()
         """Set once the first try to take the lease ended, taken or not."""
@@ -116,8 +129,12 @@ class PgLease:
                 self.url, autocommit=True, connect_timeout=max(2, int(self.ttl)),
                 application_name=f"reconciler lease {self.shard}",
             )  # fmt: skip
-        if self.epoch is None:
+        if self.epoch is None and self._wants():
             await self._try_take(self._connection)
+        elif self.epoch is None:
+            await self._stand_by(self._connection, take_over=False)
+        elif not self._wants():
+            await self._lose("another replica takes it: this one holds more than its share")
         else:
             await self._renew(self._connection)
 
@@ -149,16 +166,14 @@ class PgLease:
         self.epoch, self._renewed, self.active_holder = int(taken[0]), started, self.me
         self._usable_from = started + grace
         self.takeovers += self.epoch > 1
-        log.info(
-            "lease of shard %d taken: epoch %d, active in %.1f s", self.shard, self.epoch, grace
-        )
+        log.info("%s taken: epoch %d, active in %.1f s", self.what, self.epoch, grace)
         asyncio.get_running_loop().call_later(grace, self._taken, self.epoch)
 
     def _taken(self, epoch: int) -> None:
         if self.epoch == epoch:
             self._on_taken(epoch)
 
-    async def _stand_by(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
+    async def _stand_by(self, db: AsyncConnection[tuple[Any, ...]], take_over: bool = True) -> None:
         cursor = await db.execute(
             "SELECT holder, backend_pid, now() - renewed_at > make_interval(secs => %s)"
             " FROM leases WHERE shard = %s",
@@ -169,11 +184,8 @@ class PgLease:
             return
         holder, pid, stale = row
         self.active_holder = str(holder)
-        if stale:
-            log.warning(
-                "lease of shard %d: %s did not renew for %.1f s: taking over",
-                self.shard, holder, self.ttl,
-            )  # fmt: skip
+        if stale and take_over:
+            log.warning("%s: %s did not renew for %.1f s: taking over", self.what, holder, self.ttl)
             await db.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
     async def _renew(self, db: AsyncConnection[tuple[Any, ...]]) -> None:
@@ -190,7 +202,7 @@ class PgLease:
 
     async def _lose(self, why: str) -> None:
         if self.epoch is not None:
-            log.warning("lease of shard %d lost (%s): standing by", self.shard, why)
+            log.warning("%s lost (%s): standing by", self.what, why)
             self.epoch, self.active_holder = None, None
             self._on_lost()
         if self._connection is not None:

@@ -5,7 +5,9 @@
 starting together migrate once, and refuses a database whose version is newer than this
 binary's (a newer reconciler migrated it: running an older one on it could lose what it keeps).
 The tables hold what the SQLite ledger's do, column for column (`TABLES`), which is what
-`reconciler ledger export|import` moves between them (`rows.TABLES`). I/O module (PostgreSQL).
+`reconciler ledger export|import` moves between them (`rows.TABLES`), plus what replicas
+coordinate with: `leases` (`pglease`) and the tables of `--shards` (`pgshards`).
+I/O module (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE leases (
         shard INTEGER PRIMARY KEY, epoch BIGINT NOT NULL, holder TEXT NOT NULL,
         backend_pid INTEGER NOT NULL, renewed_at TIMESTAMPTZ NOT NULL);
+    """,
+    # --shards N (`pgshards`): what the replicas agree on, who is alive, what each shard saw
+    # and what each shard did of a run; coordination between replicas, not records, so
+    # `reconciler ledger export` leaves them out
+    """
+    CREATE TABLE shard_count (
+        one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), shards INTEGER NOT NULL);
+    CREATE TABLE replicas (
+        holder TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL, shards TEXT NOT NULL);
+    CREATE TABLE shard_observations (
+        core TEXT PRIMARY KEY, shard INTEGER NOT NULL, epoch BIGINT NOT NULL,
+        document TEXT NOT NULL);
+    CREATE TABLE run_parts (
+        run_id TEXT NOT NULL, shard INTEGER NOT NULL, epoch BIGINT NOT NULL,
+        document TEXT NOT NULL, PRIMARY KEY (run_id, shard));
     """,
 )
 VERSION = len(MIGRATIONS)

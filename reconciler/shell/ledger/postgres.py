@@ -11,14 +11,18 @@ connection pool.
 Fencing: once `fence(shard, epoch)` is set (by the replica that took the lease, see `pglease`),
 every write first reads the lease's epoch in its own transaction (`FOR SHARE`, so a takeover
 waits for it) and is refused with `Fenced` when the epoch moved on: a deposed replica's write
-never lands, however late it comes. I/O module (PostgreSQL).
+never lands, however late it comes. Which lease a write needs: with one shard, shard 0's for
+every write. With `--shards N` (`route`), a write about one Core (intents, ownership,
+deployments, cell errors) needs the lease of that Core's shard, and every other write (the
+source's progress, trust, the runs) the report lease; a lease this replica never took counts
+as epoch 0, which no lease has, so the write is refused. I/O module (PostgreSQL).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import psycopg
@@ -96,7 +100,9 @@ class PostgresLedger:
     def __init__(self, pool: AsyncConnectionPool[Connection], url: str) -> None:
         self._pool = pool
         self.where = where(url)
-        self._fence: tuple[int, int] | None = None
+        self._fences: dict[int, int] = {}
+        self._home = 0
+        self._shard_of: Callable[[str], int] = lambda _core: 0
 
     @classmethod
     async def open(cls, url: str, max_size: int = 4) -> PostgresLedger:
@@ -135,14 +141,32 @@ class PostgresLedger:
         await self._pool.close()
 
     def fence(self, shard: int, epoch: int) -> None:
-        """From now on every write needs the lease of `shard` still at `epoch`."""
-        self._fence = (shard, epoch)
+        """From now on every write that needs the lease of `shard` needs it still at `epoch`."""
+        self._fences[shard] = epoch
+
+    def route(self, shard_of: Callable[[str], int], home: int) -> None:
+        """`--shards`: a write about a Core needs the lease `shard_of(core)`, any other `home`."""
+        self._shard_of, self._home = shard_of, home
+
+    def fenced(self, shard: int) -> AbstractAsyncContextManager[Connection]:
+        """One write transaction that needs the lease of `shard` (`pgshards`)."""
+        return self._write(shard=shard)
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows one read answers (`pgshards`)."""
+        return await self._rows(sql, params)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[Connection]:
+    async def _write(
+        self, core: str | None = None, shard: int | None = None
+    ) -> AsyncIterator[Connection]:
+        """A write transaction, fenced by the lease it needs: `shard`'s, else the shard of
+        `core`, else the home lease (see the module docstring)."""
+        if shard is None:
+            shard = self._home if core is None else self._shard_of(core)
         async with self._pool.connection() as db, db.transaction():
-            if self._fence is not None:
-                shard, epoch = self._fence
+            if self._fences:
+                epoch = self._fences.get(shard, 0)
                 cursor = await db.execute(
                     "SELECT epoch FROM leases WHERE shard = %s FOR SHARE", (shard,)
                 )
@@ -216,7 +240,7 @@ class PostgresLedger:
             return Snapshot(records, tuple(runs))
 
     async def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             await db.execute(
                 "INSERT INTO intents VALUES (%s, %s, %s, %s, %s) ON CONFLICT (core, kind, name)"
                 " DO UPDATE SET op = EXCLUDED.op, run_id = EXCLUDED.run_id",
@@ -224,12 +248,12 @@ class PostgresLedger:
             )
 
     async def own(self, core: str, key: Key) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             await db.execute(_OWN, (core, key[0].value, key[1]))
             await db.execute(_DONE, (core, key[0].value, key[1]))
 
     async def disown(self, core: str, key: Key) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             await db.execute(
                 "DELETE FROM owned WHERE core = %s AND kind = %s AND name = %s",
                 (core, key[0].value, key[1]),
@@ -239,7 +263,7 @@ class PostgresLedger:
     async def record_core(
         self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]
     ) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             for pipeline in removed:
                 await db.execute(
                     "DELETE FROM deployments WHERE core = %s AND pipeline = %s", (core, pipeline)
@@ -266,12 +290,12 @@ class PostgresLedger:
                 await db.execute(_CLEAR_ERROR, (core, pipeline, Stage.DEPLOY.value))
 
     async def forget_core(self, core: str) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             for table in ("owned", "deployments", "cell_errors", "intents"):
                 await db.execute(f"DELETE FROM {table} WHERE core = %s".encode(), (core,))  # noqa: S608 (names from TABLES)
 
     async def set_error(self, error: CellError) -> None:
-        async with self._write() as db:
+        async with self._write(error.core) as db:
             await db.execute(
                 "INSERT INTO cell_errors VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (core, pipeline, stage) DO UPDATE SET reason = EXCLUDED.reason,"
@@ -287,7 +311,7 @@ class PostgresLedger:
             )
 
     async def clear_error(self, core: str, pipeline: str, stage: Stage) -> None:
-        async with self._write() as db:
+        async with self._write(core) as db:
             await db.execute(_CLEAR_ERROR, (core, pipeline, stage.value))
 
     # requests ------------------------------------------------------------------------------
