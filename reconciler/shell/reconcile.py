@@ -34,7 +34,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -135,6 +135,8 @@ class Reconciler:
     tip: str | None = None
     """The source's branch as this reconciler last left it: the head judged, or its report."""
     judged: Judgement | None = None
+    surveyed: datetime | None = None
+    """When the last readback of every judged Core (a pass's step 6, a refresh) started."""
     memory: PassMemory = field(default_factory=PassMemory)
     """What the last pass resolved, rowed and rendered, for the next one to reuse."""
     replica: PgLease | None = None
@@ -170,7 +172,7 @@ class Reconciler:
         # 3. the clients this pass may use; the first pass trusts its head
         await self.pool.retain([*state.cores.values(), *await self.pending_cores()])
         if not active and not self.acting():
-            await self.readback(state.cores.values())
+            await self.survey(state.cores.values())
             return await self.publish(verdict, (), head)
         # 4. requests since the last processed commit; 5. record them, then run what is unfinished
         recorded = await self.take(head, state) if active else ()
@@ -187,7 +189,7 @@ class Reconciler:
             return PassResult(head, verdict.revision, (), ran, None, False)
         # 6. read back every trusted Core not read back within the interval, or touched
         touched = {outcome.core for run in ran for outcome in run.cores if outcome.steps}
-        await self.readback(state.cores.values(), reuse=self.recent(touched))
+        await self.survey(state.cores.values(), reuse=self.recent(touched))
         # 7. the rows; 8. the report, committed and pushed when its content changed
         return await self.publish(verdict, ran, head)
 
@@ -207,7 +209,7 @@ class Reconciler:
         """Steps 3, 7 and 8 on the declared state last judged (None before the first pass)."""
         if self.judged is None:
             return None
-        await self.readback(self.judged.state.cores.values())
+        await self.survey(self.judged.state.cores.values())
         return await self.publish(self.judged, (), self.tip or self.judged.head)
 
     async def publish(self, verdict: Judgement, ran: tuple[Run, ...], base: str) -> PassResult:
@@ -314,6 +316,14 @@ class Reconciler:
             )
 
         return holds
+
+    async def survey(
+        self, cores: Iterable[Core], reuse: Callable[[str], bool] = lambda _name: False
+    ) -> None:
+        """The readback of a pass or a refresh (step 6), remembered in `surveyed`."""
+        started = self.clock()
+        await self.readback(cores, reuse=reuse)
+        self.surveyed = started
 
     async def readback(
         self,

@@ -6,8 +6,8 @@ One event loop runs it all, as tasks of one task group:
   pass when the source moved past what the last pass left or a request is unfinished. Triggers
   that arrive during a pass make one more pass after it (coalescing).
 - the readback loop: on its own schedule, `Reconciler.refresh()` reads back every Core and
-  rewrites rows, report and metrics without a fetch. A tick that finds a pass running is
-  skipped: the pass reads back on its own.
+  rewrites rows, report and metrics without a fetch. A tick that finds a pass running waits
+  for it, and is skipped when that pass read the Cores back on its own.
 - APScheduler's AsyncIOScheduler raises both on their intervals; its jobs only set a flag, so
   they never overlap and never pile up.
 - the ref watcher for a local SOURCE (`triggers.watch_refs`): a push is seen within a second.
@@ -325,15 +325,20 @@ class Daemon:
         return True
 
     async def readbacks(self) -> None:
-        """The readback loop: a refresh per scheduled tick, unless a pass is running."""
+        """The readback loop: a refresh per scheduled tick. A tick that finds a pass running
+        waits for it, and is skipped when that pass read every Core back after the tick (a
+        poll that found nothing new reads nothing back: with a fetch interval that keeps
+        falling on the readback ticks, skipping on a busy worker starved the refreshes)."""
         while True:
             await self.readback_due.wait()
             self.readback_due.clear()
             if self.stopping.is_set():
                 return
-            if self.busy.locked():
-                continue
+            due = self.reconciler.clock()
             async with self.busy:
+                surveyed = self.reconciler.surveyed
+                if self.stopping.is_set() or (surveyed is not None and surveyed >= due):
+                    continue
                 await self.refresh()
 
     async def refresh(self) -> None:

@@ -1,4 +1,4 @@
-"""Settings read from flags and the environment: the webhook secret, the local probe URL."""
+"""Settings read from flags and the environment: the webhook secret, the local probe URL, shards."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ConfigurationError
-from reconciler.shell.config import local_url, webhook_secret
+from reconciler.shell.config import local_url, shard_count, webhook_secret
 
 VARIABLE = "RECONCILER_WEBHOOK_SECRET"
 FILE_VARIABLE = "RECONCILER_WEBHOOK_SECRET_FILE"
@@ -84,3 +84,30 @@ def test_an_unreadable_secret_file_names_the_file(tmp_path: Path) -> None:
 def test_the_local_url_of_a_listen_address(listen: str, url: str) -> None:
     """A wildcard host is reached on loopback; any other host as it is."""
     assert local_url(listen) == url
+
+
+@pytest.mark.parametrize(
+    ("value", "ledger", "shards"),
+    [
+        (None, None, 1),
+        ("1", None, 1),
+        ("3", "postgresql://r@db/r", 3),
+        (" 2", "postgresql://r@db/r", 2),
+    ],
+)
+def test_the_shard_count(value: str | None, ledger: str | None, shards: int) -> None:
+    """No `--shards` is one shard; N shards need a PostgreSQL ledger."""
+    assert shard_count(value, ledger) == shards
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", ""])
+def test_a_bad_shard_count_names_the_flag(value: str) -> None:
+    """A count that is not a whole number of at least 1 is one sentence naming `--shards`."""
+    with pytest.raises(ConfigurationError, match="--shards must be a whole number"):
+        shard_count(value, "postgresql://r@db/r")
+
+
+def test_shards_without_a_shared_ledger_are_refused() -> None:
+    """`--shards 3` on SQLite is refused: shards need a ledger the replicas share."""
+    with pytest.raises(ConfigurationError, match="--shards needs a PostgreSQL ledger"):
+        shard_count("3", None)
