@@ -420,6 +420,8 @@ class Reconciler:
                 refused = replace(run, plan_digest=found.digest)
                 return await self.end(refused, RequestState.REFUSED, note)
             plans = {core.core: core for core in found.cores}
+            if self.shards is not None:  # no replica plans every Core again: keep this digest
+                run = replace(run, plan_digest=found.digest)
         await self.store(run)
         job = deployer.Job(
             run.id,

@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reconciler.decide.shards import shard_of
 from tests.e2e.test_replicas import FOLDERS, writes
-from tests.support.access import AccessLog
+from tests.support.access import AccessLog, set_faults
 from tests.support.cores import wait_until
 from tests.support.daemon import DaemonProcess
 from tests.support.fixtures import CoreFactory, DaemonFactory
@@ -71,22 +73,25 @@ def one_shard_each(replicas: dict[str, DaemonProcess]) -> bool:
     return all(len(h) == 1 for h in held) and sorted(s for h in held for s in h) == [0, 1, 2]
 
 
+@pytest.mark.parametrize("when", ["before", "during"])
 def test_three_replicas_three_shards_one_killed(
+    when: str,
     tmp_path: Path,
     core_factory: CoreFactory,
     daemon_factory: DaemonFactory,
     postgres_server: PostgresServer,
 ) -> None:
-    """Three replicas with `--shards 3` hold one shard each; SIGKILL one: a survivor takes its
-    shard, reads its Cores back, and a Deploy All after the kill reaches every Core once, with
-    one final record and one report holding every pipeline."""
+    """Three replicas with `--shards 3` hold one shard each; SIGKILL one, before a Deploy All or
+    in the middle of its part of one: a survivor takes its shard, reads its Cores back and
+    deploys them, every component is put once, with one final record and one report holding
+    every pipeline."""
     print(f"shard seed {SEED}")
     chance = random.Random(SEED)  # noqa: S311 (placement from a seed, not security)
     fleet = Fleet.create(tmp_path, core_factory, CORES)
     placed = pipelines(fleet, chance)
     fleet.assign("web", [])  # the template's own pipeline stays out of the count
     fleet.push("nine pipelines on six Cores")
-    database = "shards_three"
+    database = f"shards_{when}"
     url = postgres_server.database(database)
     replicas = {name: replica(daemon_factory, fleet, url, name) for name in "abc"}
     for daemon in replicas.values():
@@ -98,7 +103,18 @@ def test_three_replicas_three_shards_one_killed(
 
     victim = chance.choice("abc")
     [orphan] = seen(replicas[victim])["held"]
-    print(f"shard seed {SEED}: SIGKILL replica {victim} (shard {orphan}, report {reporter})")
+    print(f"shard seed {SEED}: SIGKILL replica {victim} (shard {orphan}, report {reporter}) {when}")
+    if when == "during":  # slow writes, so that the kill falls inside the victim's part
+        for core in fleet.cores.values():
+            set_faults(core, {"path_prefix": "/api/v1/", "methods": ["PUT"], "latency_ms": 300})
+    logs = {name: AccessLog(core) for name, core in fleet.cores.items()}
+    if when == "during":
+        fleet.deploy_all("across the kill", "--id", "the-run")
+        mine = {f"{c} " for c in CORES if shard_of(c, 3) == orphan}
+        wait_until(
+            lambda: any(key[: key.index(" ") + 1] in mine for key in writes(logs)),
+            60, what=f"a write of shard {orphan}",
+        )  # fmt: skip
     replicas[victim].signal(signal.SIGKILL)
     killed_at = time.monotonic()
     replicas[victim].wait()
@@ -116,11 +132,11 @@ def test_three_replicas_three_shards_one_killed(
     )  # fmt: skip
     epoch = postgres_server.sql(f"SELECT epoch FROM leases WHERE shard = {orphan}", database)  # noqa: S608 (an int)
 
-    logs = {name: AccessLog(core) for name, core in fleet.cores.items()}
-    fleet.deploy_all("after the kill", "--id", "after-kill")
+    if when == "before":
+        fleet.deploy_all("after the kill", "--id", "the-run")
 
     def done() -> bool:
-        found = postgres_server.sql("SELECT state FROM runs WHERE id = 'after-kill'", database)
+        found = postgres_server.sql("SELECT state FROM runs WHERE id = 'the-run'", database)
         return found.strip() == "done"
 
     wait_until(done, 60, what=f"the Deploy All to finish (seed {SEED})")
@@ -134,7 +150,7 @@ def test_three_replicas_three_shards_one_killed(
     assert all(count == 1 for count in sent.values()), f"seed {SEED}: {sent}"
     assert postgres_server.sql("SELECT count(*) FROM runs", database).split() == ["1"]
     parts = postgres_server.sql(
-        "SELECT shard, epoch FROM run_parts WHERE run_id = 'after-kill' ORDER BY shard", database
+        "SELECT shard, epoch FROM run_parts WHERE run_id = 'the-run' ORDER BY shard", database
     ).split()
     assert [p.split("|")[0] for p in parts] == ["0", "1", "2"]
     assert f"{orphan}|{epoch.strip()}" in parts, "the orphaned shard's part is the heir's"

@@ -7,11 +7,13 @@ the report lease (`decide.shards.REPORT`). The Cores are split by `decide.shards
   clock) and counts the rows renewed less than `ttl` ago; its row goes when it stops cleanly.
 - **Who holds what.** A replica wants at most `quota(N, live)` = ceil(N / live) shard leases
   (`decide.shards.wanted`): it tries for a free one only while it holds fewer, and gives up
-  those beyond its quota (the highest-numbered first). With 3 replicas and 3 shards each holds
-  one. When a replica dies its leases are free (SIGKILL: the lock goes with its connection) or
-  stale (SIGSTOP: not renewed for `ttl`, then terminated as `pglease` says); once its heartbeat
-  is `ttl` old the survivors count one replica fewer, their quota grows, and one of them takes
-  each orphaned shard. Every replica tries for the report lease; one holds it.
+  those beyond its quota (the highest-numbered first), but never while it runs a part of a
+  request (`working`, `shardruns`): a rebalance waits for the end of the run. With 3 replicas
+  and 3 shards each holds one. When a replica dies its leases are free (SIGKILL: the lock goes
+  with its connection) or stale (SIGSTOP: not renewed for `ttl`, then terminated as `pglease`
+  says); once its heartbeat is `ttl` old the survivors count one replica fewer, their quota
+  grows, and one of them takes each orphaned shard. Every replica tries for the report lease;
+  one holds it.
 - **What a shard saw.** The holder of a shard publishes each readback of its Cores into
   `shard_observations` (one row a Core, with the shard's epoch, fenced by its lease), and the
   report holder reads those of the shards it does not hold: the one report is built from every
