@@ -24,6 +24,11 @@ pass only when the source moved past what the last pass saw (or a request is unf
 schedule. A pass stops after step 5 when the daemon is stopping: what ran is recorded, and the
 report waits for the next start.
 
+With `--shards N` the story is told by every replica on its own shards' Cores: steps 5 and
+6 act on and read back only the Cores of the shards it holds (the others' readback comes from
+the ledger, as their holders published it), a run is run shard by shard (`shardruns`), and
+steps 4 and 8 and the runs' final records belong to the replica holding the report lease.
+
 Reading the declared state is incremental (`repo.states.StateReader`). I/O module (through the
 shell parts it drives).
 """
@@ -403,7 +408,7 @@ class Reconciler:
         covers them all, and deploys nothing when the digest differs.
         """
         pinned = run.expect_plan is not None and run.state is not RequestState.RUNNING
-        if pinned and not self.active():  # sharded: the report holder checks the pin first
+        if pinned and self.shards is not None and not self.active():  # the report holder's check
             return run
         run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
         await self.forget_undeclared(state)
