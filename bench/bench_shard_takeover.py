@@ -53,6 +53,7 @@ async def one_takeover(url: str, ttl: float, index: int) -> float:
     tasks[index % 3].cancel()  # the process is gone: no heartbeat, no renewal
     started = time.perf_counter()
     for lease in (*victim.leases.values(), victim.report):
+        lease.epoch = None  # a dead process marks nothing released (`PgLease.release`)
         await lease.release()  # its connections close, as when the process dies
     await until(lambda: any(orphan in r.held() for r in survivors))
     elapsed = time.perf_counter() - started
