@@ -7,8 +7,8 @@
 4. take the requests in the commits since the last processed one, each recorded before it runs
    (`intake`: the first pass takes the head as its baseline, so markers already in history are
    never executed; unsigned requests are refused when allowed signers are set)
-5. run every unfinished request in order: a run killed half way is resumed here, each Core
-   re-planned against its own fresh readback, so a slow Core holds up only itself
+5. run every unfinished request in order (`runs`): a run killed half way is resumed here, each
+   Core re-planned against its own fresh readback, so a slow Core holds up only itself
 6. read back every judged Core that is trusted (declared as in the last deployed state); a new
    or changed Core is shown as awaiting a Deploy All and is not contacted (`decide.trust`). A
    Core read back less than one readback interval ago, and not touched by a run of this pass,
@@ -37,26 +37,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from reconciler.decide import resolve
 from reconciler.decide.declared.parse import StateAt
 from reconciler.decide.model import Core, DeclaredState
 from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import (
-    CoreOutcome,
-    Outcome,
-    OutcomeReason,
-    RequestState,
     Run,
-    RunKind,
-    finished,
 )
-from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
 from reconciler.decide.records import adopted
 from reconciler.decide.report import (
     RECORDS_KEPT,
@@ -67,8 +59,8 @@ from reconciler.decide.report import (
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled
-from reconciler.decide.trust import CoreIdentity, trusted
-from reconciler.shell import actions, deployer, intake, rollback, shardruns
+from reconciler.decide.trust import trusted
+from reconciler.shell import intake, runs
 from reconciler.shell.clock import Clock
 from reconciler.shell.config import Config
 from reconciler.shell.core.client import CoreClient
@@ -187,7 +179,7 @@ class Reconciler:
             log.info("request %s: taken (%s)", run.id, describe(run))
             if run.state.finished:
                 log.info("request %s: %s", run.id, ending(run))
-        ran = await self.run_unfinished()
+        ran = await runs.run_unfinished(self)
         self.listener.heard(RunsFinished(ran))
         if self.stop.is_set():
             log.info("stopping: the report waits for the next start")
@@ -376,180 +368,5 @@ class Reconciler:
             "contacted until a Deploy All deploys it",
         )
 
-    async def run_unfinished(self) -> tuple[Run, ...]:
-        done = []
-        for run in await self.ledger.unfinished():
-            if self.stop.is_set():
-                break
-            done.append(await self.run_one(run))
-        return tuple(done)
-
-    async def run_one(self, run: Run) -> Run:
-        """A recorded request, run at its own commit; one whose state cannot be read is refused."""
-        if not await asyncio.to_thread(self.source.has_commit, run.commit):
-            note = f"commit {run.commit[:12]} is not in the source any more; nothing was done"
-            return await self.end(run, RequestState.REFUSED, note)
-        run, refusal = await rollback.resolved(self.source, run)
-        if refusal is not None:
-            return await self.end(run, RequestState.REFUSED, refusal)
-        at = run.revision or run.commit
-        state = await self.state_at(at)
-        if not isinstance(state, DeclaredState):
-            note = f"the declared state at {at[:12]} cannot be read ({state})"
-            return await self.end(run, RequestState.REFUSED, note)
-        if run.kind is RunKind.DEPLOY:
-            return await self.deploy(run, state)
-        return await self.act(run, state)
-
-    async def deploy(self, run: Run, state: DeclaredState) -> Run:
-        """A Deploy All at the request's commit, each Core planned on its own fresh readback.
-
-        A pinned request (`expect_plan`) first reads back and plans every Core, since its digest
-        covers them all, and deploys nothing when the digest differs.
-        """
-        pinned = run.expect_plan is not None and run.state is not RequestState.RUNNING
-        if pinned and self.shards is not None and not self.active():  # the report holder's check
-            return run
-        run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
-        await self.forget_undeclared(state)
-        plans: dict[str, CorePlan] = {}
-        if pinned:
-            observations = await self.readback(state.cores.values(), approved=True)
-            records = adopted(await self.ledger.records(), observations)
-            found = plan(state, records, observations, run.revision or run.commit)
-            if run.expect_plan != found.digest:
-                note = (
-                    f"the plan is {found.digest} but the marker expects {run.expect_plan}; "
-                    "nothing was deployed"
-                )
-                refused = replace(run, plan_digest=found.digest)
-                return await self.end(refused, RequestState.REFUSED, note)
-            plans = {core.core: core for core in found.cores}
-            if self.shards is not None:  # no replica plans every Core again: keep this digest
-                run = replace(run, plan_digest=found.digest)
-        await self.store(run)
-        job = deployer.Job(
-            run.id,
-            run.revision or run.commit,
-            state.settings.rollout,
-            self.clock,
-            self.stop,
-            deployer.logged(run.id),
-        )
-        planned = await self.planner(state, run.revision or run.commit, plans)
-
-        async def work(cores: Sequence[str]) -> tuple[CoreOutcome, ...]:
-            return await deployer.deploy(cores, planned, self.client_for(state), self.ledger, job)
-
-        if self.shards is not None:
-            return await self.parts(run, state, state.cores, work)
-        outcomes = await work(sorted(state.cores))
-        await intake.trust(self.ledger, state)
-        digest = Plan(run.commit, tuple(plans[core] for core in sorted(plans))).digest
-        return await self.conclude(
-            replace(run, cores=outcomes, plan_digest=run.plan_digest or digest)
-        )
-
-    async def planner(
-        self, state: DeclaredState, revision: str, plans: dict[str, CorePlan]
-    ) -> deployer.Planned:
-        """One Core's plan: the one made already (a pinned run), else from its own readback;
-        every plan made is kept in `plans`.
-
-        A Core whose last readback is recent (`recent`), of the Core as trusted now (same url,
-        token and TLS as this revision declares), and leaves nothing to do is planned from that
-        readback: it needs no call. Any Core with something to do, or not seen lately, is read
-        back first, so that no write is ever planned on an old readback."""
-        resolved = await asyncio.to_thread(self.memory.resolution, state)
-        desired = await asyncio.to_thread(resolve.desired, state, resolved)
-        records = await self.ledger.records()
-        recent, trust = self.recent(set()), await self.ledger.trusted_cores()
-
-        def from_recent(name: str) -> CorePlan | None:
-            seen = self.observations.get(name)
-            core = state.cores[name]
-            if seen is None or not recent(name) or trust.get(name) != CoreIdentity.of(core):
-                return None
-            found = plan_core(name, desired[name], adopted(records, {name: seen}), seen)
-            return found if not found.operations and found.blocked is None else None
-
-        async def planned(name: str) -> CorePlan:
-            if name not in plans and (found := from_recent(name)) is not None:
-                plans[name] = found
-            if name not in plans:
-                seen = (await self.readback([state.cores[name]], approved=True))[name]
-                mine = adopted(records, {name: seen})
-                plans[name] = plan_core(name, desired[name], mine, seen)
-            return plans[name]
-
-        return planned
-
-    async def act(self, run: Run, state: DeclaredState) -> Run:
-        """A Core Action from a marker, on its target Cores."""
-        verb, pipeline = run.action, run.pipeline
-        if verb is None or pipeline is None:
-            return await self.end(run, RequestState.REFUSED, "the request names no action")
-        run = replace(run, state=RequestState.RUNNING, started_at=run.started_at or self.clock())
-        await self.store(run)
-        targets = [core for core in run.target_cores if core in state.cores]
-        observations = await self.readback(state.cores[core] for core in targets)
-        records = adopted(await self.ledger.records(), observations)
-        job = actions.ActionJob(
-            verb, pipeline, records, observations, self.clock, self.ledger, self.stop
-        )
-
-        async def work(cores: Sequence[str]) -> tuple[CoreOutcome, ...]:
-            return await actions.act(job, cores, self.client_for(state))
-
-        if self.shards is not None:
-            return await self.parts(run, None, targets, work)
-        return await self.conclude(replace(run, cores=await work(targets)))
-
-    async def parts(
-        self, run: Run, deployed: DeclaredState | None, cores: Iterable[str], work: shardruns.Work
-    ) -> Run:
-        """Sharded: this replica's parts of a run; the report holder concludes it once every
-        shard did its part (`shardruns`), trusting the `deployed` state's Cores then."""
-        assert self.shards is not None  # only called when sharded
-        cores = sorted(cores)
-        mine = await shardruns.run_parts(self.shards, run, cores, work)
-        whole = await shardruns.merged(self.shards, run, cores) if self.active() else None
-        if whole is None:
-            return replace(run, cores=mine)
-        if deployed is not None:
-            await intake.trust(self.ledger, deployed)
-        return await self.conclude(whole)
-
-    async def store(self, run: Run) -> None:
-        """The run's record updated: by the one lease, or when sharded by the report holder."""
-        if self.shards is None or self.active():
-            await self.ledger.update(run)
-
-    async def conclude(self, run: Run) -> Run:
-        """Record how a run ended; one a shutdown cut short stays running, to be resumed."""
-        if any(core.reason is OutcomeReason.SHUTDOWN for core in run.cores):
-            await self.store(run)
-            return run
-        ok = all(core.outcome is Outcome.DONE for core in run.cores)
-        return await self.end(run, RequestState.DONE if ok else RequestState.FAILED)
-
-    async def end(self, run: Run, state: RequestState, note: str | None = None) -> Run:
-        if self.shards is not None and not self.active():
-            return run  # the report holder records how it ended
-        done = finished(run, state, self.clock(), note)
-        await self.ledger.update(done)
-        log.info("request %s: %s", done.id, ending(done))
-        return done
-
     def client_for(self, state: DeclaredState) -> Callable[[str], CoreClient]:
         return lambda name: self.pool.client(state.cores[name])
-
-    async def forget_undeclared(self, state: DeclaredState) -> None:
-        records = await self.ledger.records()
-        known = set(records.owned) | {core for core, _pipeline in records.deployments}
-        for core in sorted(core for core in known - set(state.cores) if self.holds(core)):
-            log.warning(
-                "core %s is no longer declared: its records are dropped, the Core is untouched",
-                core,
-            )
-            await self.ledger.forget_core(core)
