@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.cli import repository, workspace
 from reconciler.decide.diffview import drift_lines
-from reconciler.decide.report import drift_document
+from reconciler.decide.reportjson import drift_document
 from reconciler.decide.rows import CellView, Inputs, rows
 from reconciler.errors import ConfigurationError
 

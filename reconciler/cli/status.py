@@ -12,7 +12,8 @@ from typing import Any
 
 from reconciler.cli import repository, workspace
 from reconciler.decide.diffview import drift_lines
-from reconciler.decide.report import json_text, pipelines_document, readme, report_of
+from reconciler.decide.report import readme, report_of
+from reconciler.decide.reportjson import json_text, pipelines_document
 from reconciler.decide.rows import Inputs, Row, needs_attention
 from reconciler.shell.workspace import revision_label
 

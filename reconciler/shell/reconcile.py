@@ -50,12 +50,8 @@ from reconciler.decide.outcomes import (
     Run,
 )
 from reconciler.decide.records import adopted
-from reconciler.decide.report import (
-    RECORDS_KEPT,
-    Refusal,
-    ReportInputs,
-    pipelines_document,
-)
+from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs
+from reconciler.decide.reportjson import pipelines_document
 from reconciler.decide.rows import Inputs, Row
 from reconciler.decide.runview import describe, ending
 from reconciler.decide.settle import SETTLE_INTERVALS, Shown, settled

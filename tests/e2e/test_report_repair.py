@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.decide.report import content_digest
+from reconciler.decide.reportjson import content_digest
 from tests.support.fixtures import CoreFactory
 from tests.support.fleet import Fleet
 from tests.support.repos import git

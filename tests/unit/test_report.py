@@ -17,16 +17,8 @@ from reconciler.decide.model import ComponentKind
 from reconciler.decide.observed import Observation, Reason, Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, RequestState, Run, RunKind, StepResult
 from reconciler.decide.records import Stage
-from reconciler.decide.report import (
-    RECENT_SHOWN,
-    RECORDS_KEPT,
-    Refusal,
-    ReportInputs,
-    content_digest,
-    json_text,
-    report_files,
-    unchanged,
-)
+from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs, report_files
+from reconciler.decide.reportjson import RECENT_SHOWN, content_digest, json_text, unchanged
 from reconciler.decide.rows import Inputs, rows
 from reconciler.decide.runview import record_name
 from tests.support.world import (

@@ -28,15 +28,8 @@ from reconciler.decide.outcomes import (
     RunKind,
     StepResult,
 )
-from reconciler.decide.report import (
-    RECENT_SHOWN,
-    Refusal,
-    ReportInputs,
-    content_digest,
-    json_text,
-    pipelines_document,
-    report_files,
-)
+from reconciler.decide.report import Refusal, ReportInputs, report_files
+from reconciler.decide.reportjson import RECENT_SHOWN, content_digest, json_text, pipelines_document
 from reconciler.decide.rows import CellView, DeploymentState, Row, Status, Tag
 from reconciler.decide.rowview import CALM
 from reconciler.decide.runview import run_markdown

@@ -21,7 +21,8 @@ from reconciler.decide.pages.common import (
     pipeline_href,
     slug,
 )
-from reconciler.decide.report import ReportInputs, core_problem
+from reconciler.decide.report import ReportInputs
+from reconciler.decide.reportjson import core_problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 The report folder is regenerated, never patched. Every file the report holds is compared, whole,
 with what the folder has; any other file found there (a forged run record, an old record past
 `RECORDS_KEPT`, a symlink, a submodule) is removed. `pipelines.json` counts as unchanged when
-only its volatile values differ (`decide.report.unchanged`, which recomputes everything from its
+only its volatile values differ (`decide.reportjson.unchanged`, which recomputes everything from its
 content and trusts no field of it), so volatile times alone never make a commit. The commit goes
 on top of the fetched head as the bot identity and is pushed; a rejected push (someone pushed
 meanwhile) returns `pushed=False`, and the caller builds the report again on the new head.
@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 from reconciler.decide.fragments import Fragments
 from reconciler.decide.markdown import clean
-from reconciler.decide.report import ReportInputs, report_files, unchanged
+from reconciler.decide.report import ReportInputs, report_files
+from reconciler.decide.reportjson import unchanged
 from reconciler.errors import SourceUnavailable
 from reconciler.shell.repo.naming import Identity
 from reconciler.shell.repo.source import GitSource, TreeFile
