@@ -2,9 +2,11 @@
 
 Cores are worked on in parallel, at most `parallelism` at a time, each from its own plan as soon
 as that plan is ready (a Core's plan comes from that Core's own readback, so a slow Core holds up
-only itself). On one Core the operations run in plan order; each call's intent is recorded
-before it goes out and its success right after (so a run killed half way, or an answer lost,
-leaves the ledger knowing what it may have done), a component to delete is stopped first, and
+only itself). On one Core the operations run in plan order; the intents of all of them are
+recorded, in one write, before the first call goes out, and settled in one write when the
+Core's work ends (so a run killed half way, or an answer lost, leaves the ledger knowing what it
+may have done, and an operation costs no ledger write of its own: two per operation made the
+writes about 1.8 times a bare client's), a component to delete is stopped first, and
 the first permanent failure (the client has already retried transient ones) stops the work on
 that Core: its remaining operations are recorded as skipped. Other Cores go on, unless more
 than `max_failed_cores` have failed: then Cores not yet started are skipped. Deploying never
@@ -18,12 +20,13 @@ and leaves the rest to the resumed run. I/O module (Cores, ledger).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from reconciler.decide.components import OpKind
+from reconciler.decide.components import Key, OpKind
 from reconciler.decide.fingerprint import fingerprint
 from reconciler.decide.model import ActionVerb, ComponentKind, Rollout
 from reconciler.decide.observed import Runtime
@@ -33,7 +36,7 @@ from reconciler.decide.records import CellError, Deployment, Records, Stage, com
 from reconciler.errors import CoreCallError
 from reconciler.shell.clock import Clock
 from reconciler.shell.core.client import CoreClient
-from reconciler.shell.ledger import Ledger
+from reconciler.shell.ledger import Call, Ledger
 
 log = logging.getLogger(__name__)
 _RUNS = (Runtime.RUNNING, Runtime.STARTING, Runtime.FAILED)
@@ -133,35 +136,55 @@ async def deploy_core(
         blocked = OutcomeReason.of(plan.blocked)
         await _record_failure(plan, ledger, job, known, CellFailure(blocked, message))
         return _outcome(plan, Outcome.FAILED, (), started, job, reason=blocked, message=message)
-    steps: list[StepResult] = []
-    for index, op in enumerate(plan.operations):
-        if job.stop.is_set():
-            steps += _skip_all(plan.operations[index:], OutcomeReason.SHUTDOWN)
-            message = "the daemon stopped; the run resumes on restart"
-            return _outcome(
-                plan,
-                Outcome.SKIPPED,
-                steps,
-                started,
-                job,
-                reason=OutcomeReason.SHUTDOWN,
-                message=message,
-            )
-        try:
-            await apply(op, client, ledger, job)
-        except CoreCallError as error:
-            log.warning("core %s: %s %s/%s failed: %s", plan.core, op.op, op.kind, op.name, error)
-            done, reason = len(steps), OutcomeReason.of(error.reason)
-            steps.append(_step(op, Outcome.FAILED, reason, str(error)))
-            steps += _skip_all(plan.operations[index + 1 :], OutcomeReason.EARLIER_FAILURE)
-            await _record_failure(plan, ledger, job, known, CellFailure(reason, str(error)))
-            message = f"{op.op.value} {op.kind.value}/{op.name} failed after {done} done: {error}"
-            return _outcome(
-                plan, Outcome.FAILED, steps, started, job, reason=reason, message=message
-            )
-        steps.append(_step(op, Outcome.DONE))
+    calls = [(op.key, op.op) for op in plan.operations]
+    if calls:
+        await ledger.intend(plan.core, calls, job.run_id)
+    done, error = await _call_all(plan, client, ledger, job)
+    sent = done + (error is not None)  # a failed call keeps its intent: its answer may be lost
+    if calls:
+        await ledger.settle(plan.core, calls[:done], _keys(calls[sent:]), job.run_id)
+    steps = [_step(op, Outcome.DONE) for op in plan.operations[:done]]
+    if error is not None:
+        failed, reason = plan.operations[done], OutcomeReason.of(error.reason)
+        steps.append(_step(failed, Outcome.FAILED, reason, str(error)))
+        steps += _skip_all(plan.operations[sent:], OutcomeReason.EARLIER_FAILURE)
+        await _record_failure(plan, ledger, job, known, CellFailure(reason, str(error)))
+        what = f"{failed.op.value} {failed.kind.value}/{failed.name}"
+        message = f"{what} failed after {done} done: {error}"
+        return _outcome(plan, Outcome.FAILED, steps, started, job, reason=reason, message=message)
+    if done < len(calls):
+        steps += _skip_all(plan.operations[done:], OutcomeReason.SHUTDOWN)
+        message = "the daemon stopped; the run resumes on restart"
+        reason = OutcomeReason.SHUTDOWN
+        return _outcome(plan, Outcome.SKIPPED, steps, started, job, reason=reason, message=message)
     await _record_success(plan, ledger, job, known)
     return _outcome(plan, Outcome.DONE, steps, started, job)
+
+
+async def _call_all(
+    plan: CorePlan, client: CoreClient, ledger: Ledger, job: Job
+) -> tuple[int, CoreCallError | None]:
+    """The operations in order, until the first that fails or a stop: how many the Core
+    confirmed, and the failure.
+
+    Anything else that goes wrong (the lease lost, a bug) is raised, after settling what was
+    done if the ledger still takes it; the intents left behind are what a crash would leave,
+    and the next pass reads their components back.
+    """
+    for index, op in enumerate(plan.operations):
+        if job.stop.is_set():
+            return index, None
+        try:
+            await apply(op, client, job)
+        except CoreCallError as error:
+            log.warning("core %s: %s %s/%s failed: %s", plan.core, op.op, op.kind, op.name, error)
+            return index, error
+        except Exception:
+            with contextlib.suppress(Exception):
+                calls = [(confirmed.key, confirmed.op) for confirmed in plan.operations[:index]]
+                await ledger.settle(plan.core, calls, (), job.run_id)
+            raise
+    return len(plan.operations), None
 
 
 def _outcome(
@@ -177,20 +200,16 @@ def _outcome(
     return CoreOutcome(plan.core, outcome, tuple(steps), reason, message, started, job.clock())
 
 
-async def apply(op: Operation, client: CoreClient, ledger: Ledger, job: Job) -> None:
-    """One operation on the Core: its intent recorded before the call, and the ownership it
-    leaves as soon as the Core confirms it (`reconciler.decide.records.adopted` reads both)."""
-    await ledger.intend(client.name, op.key, op.op, job.run_id)
+async def apply(op: Operation, client: CoreClient, job: Job) -> None:
+    """One operation on the Core (its intent is recorded already)."""
     if op.op is OpKind.DELETE:
         await _stop_if_running(op, client)
         await client.delete(op.kind, op.name)
-        await ledger.disown(client.name, op.key)
         return
     if op.body is None:  # a plan never makes one: a create or update always carries its spec
         raise ValueError(f"{op.op} {op.kind}/{op.name} has no spec to put")
     metadata = component_metadata(op.pipelines, job.revision, job.clock(), op.body)
     await client.put(op.kind, op.name, {**op.body, "metadata": metadata})
-    await ledger.own(client.name, op.key)
 
 
 async def _stop_if_running(op: Operation, client: CoreClient) -> None:
@@ -208,6 +227,10 @@ def _step(
     message: str | None = None,
 ) -> StepResult:
     return StepResult(op.op, op.kind, op.name, outcome, reason, message)
+
+
+def _keys(calls: Sequence[Call]) -> list[Key]:
+    return [key for key, _ in calls]
 
 
 def _skip_all(ops: Sequence[Operation], reason: OutcomeReason) -> list[StepResult]:

@@ -12,11 +12,14 @@
 - `permissions`: the state directory and the ledger's files private to the daemon's user.
 
 The contract. A write is durable when its call returns, and each call is one transaction: a
-crash at any point loses nothing that a call reported done. The deployer records the intent
-of an operation before the call and its outcome right after the Core confirms it, and a request
-is claimed before it runs; `claim` is the one
-place a request becomes exactly-once. Reads see every write made before them by any process
-that shares the ledger (a command-line action records into the daemon's ledger while it runs).
+crash at any point loses nothing that a call reported done. The deployer records the intents
+of a Core's operations before the first call goes out, and settles them (owned, disowned, or
+withdrawn if never sent) when that Core's work ends: one write before and one after, not two
+per operation, and a crash in between loses nothing, since a recorded intent whose component
+the Core holds is owned again (`reconciler.decide.records.adopted`). A request is claimed
+before it runs; `claim` is the one place a request becomes exactly-once. Reads see every
+write made before them by any process that shares the ledger (a command-line action records
+into the daemon's ledger while it runs).
 `tests/integration/ledger/` runs the same contract tests on every backend.
 
 Sync or async: **async**. Every method is a coroutine, so the daemon's event loop never waits
@@ -31,12 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from reconciler.decide.components import Key, OpKind
 from reconciler.decide.outcomes import Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
+
+Call: TypeAlias = tuple[Key, OpKind]
+"""One call about a component to a Core: write it (`create`, `update`) or `delete` it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +91,17 @@ class Ledger(Protocol):
     async def snapshot(self, recent: int = 20) -> Snapshot:
         """The records and the `recent` newest runs, from one read."""
 
-    async def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
-        """A call to write (`create`, `update`) or `delete` the component `key` on `core` is
-        about to go out: recorded first, so that a crash before its answer loses nothing."""
+    async def intend(self, core: str, calls: Sequence[Call], run_id: str) -> None:
+        """These calls to `core` (a Core's plan) are about to go out: recorded first, in one
+        transaction, so that a crash before their answers loses nothing. An intent an earlier
+        run left for the same component is kept: that component may be this reconciler's."""
 
-    async def own(self, core: str, key: Key) -> None:
-        """This reconciler wrote the component `key` on `core` (its intent is done)."""
-
-    async def disown(self, core: str, key: Key) -> None:
-        """This reconciler deleted the component `key` on `core` (its intent is done)."""
+    async def settle(
+        self, core: str, done: Sequence[Call], unsent: Sequence[Key], run_id: str
+    ) -> None:
+        """`core` confirmed the calls `done`: a write owns its component, a delete disowns
+        it, and their intents are done. The intents `run_id` recorded for the calls `unsent`
+        (a failure or a stop came first) are withdrawn. One transaction."""
 
     async def record_core(
         self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]

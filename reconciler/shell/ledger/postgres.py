@@ -36,7 +36,7 @@ from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError, LeaseLost, ReconcilerError
-from reconciler.shell.ledger import Snapshot
+from reconciler.shell.ledger import Call, Snapshot
 from reconciler.shell.ledger.pgschema import migrate
 from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
 
@@ -239,26 +239,24 @@ class PostgresLedger:
             runs = [runcodec.loads(row[0]) for row in await cursor.fetchall()]
             return Snapshot(records, tuple(runs))
 
-    async def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
-        async with self._write(core) as db:
-            await db.execute(
-                "INSERT INTO intents VALUES (%s, %s, %s, %s, %s) ON CONFLICT (core, kind, name)"
-                " DO UPDATE SET op = EXCLUDED.op, run_id = EXCLUDED.run_id",
-                (core, key[0].value, key[1], op.value, run_id),
+    async def intend(self, core: str, calls: Sequence[Call], run_id: str) -> None:
+        async with self._write(core) as db, db.cursor() as cursor:
+            await cursor.executemany(
+                "INSERT INTO intents VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(core, kind.value, name, op.value, run_id) for (kind, name), op in calls],
             )
 
-    async def own(self, core: str, key: Key) -> None:
-        async with self._write(core) as db:
-            await db.execute(_OWN, (core, key[0].value, key[1]))
-            await db.execute(_DONE, (core, key[0].value, key[1]))
-
-    async def disown(self, core: str, key: Key) -> None:
-        async with self._write(core) as db:
-            await db.execute(
-                "DELETE FROM owned WHERE core = %s AND kind = %s AND name = %s",
-                (core, key[0].value, key[1]),
+    async def settle(
+        self, core: str, done: Sequence[Call], unsent: Sequence[Key], run_id: str
+    ) -> None:
+        async with self._write(core) as db, db.cursor() as cursor:
+            for (kind, name), op in done:
+                row = (core, kind.value, name)
+                await cursor.execute(_DISOWN if op is OpKind.DELETE else _OWN, row)
+                await cursor.execute(_DONE, row)
+            await cursor.executemany(
+                _WITHDRAW, [(core, kind.value, name, run_id) for kind, name in unsent]
             )
-            await db.execute(_DONE, (core, key[0].value, key[1]))
 
     async def record_core(
         self, core: str, deployments: Sequence[Deployment], removed: Sequence[str]
@@ -398,6 +396,8 @@ async def _records(db: Connection) -> Records:
 
 
 _OWN = "INSERT INTO owned VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+_DISOWN = "DELETE FROM owned WHERE core = %s AND kind = %s AND name = %s"
 _DONE = "DELETE FROM intents WHERE core = %s AND kind = %s AND name = %s"
+_WITHDRAW = f"{_DONE} AND run_id = %s"
 _CLEAR_ERROR = "DELETE FROM cell_errors WHERE core = %s AND pipeline = %s AND stage = %s"
 _RECENT = "SELECT document FROM runs ORDER BY requested_at DESC, id DESC LIMIT %s"

@@ -4,13 +4,12 @@ It holds the deployed specs per (Core, pipeline), the components owned per Core,
 and start errors per cell, every request with its state and per-Core outcomes, and the source's
 progress (last processed and last valid commits, the allowed signers in force). Each write is
 its own transaction in WAL mode with full sync, so a crash at any point loses nothing that was
-recorded, with one exception that costs nothing: the record that a Core call succeeded (`own`,
-`disown`) does not wait for the disk. A crash of the process still loses none of it (the WAL is
-written before the call returns); a crash of the machine may lose the successes since the
+recorded, with one exception that costs nothing: the record that a Core's calls succeeded
+(`settle`) does not wait for the disk. A crash of the process still loses none of it (the WAL
+is written before the call returns); a crash of the machine may lose the successes since the
 last synced write, and each of them then still has its intent, which was synced before its
 call went out, so the next pass treats that call as one whose answer was lost (it reads the
-component back), as after any interrupted run. The next intent's sync makes them durable too.
-Waiting for the disk twice per operation made a Deploy All's writes 1.7 times the bare client's.
+component back), as after any interrupted run. The next synced write makes them durable too.
 The state directory is made 0700, and the database and its journal files 0600, when
 they are opened (see `permissions`). It keeps the `reconciler.shell.ledger.Ledger` contract:
 every method is a coroutine that runs its SQL on the ledger's own worker thread, which owns the
@@ -38,7 +37,7 @@ from reconciler.decide.outcomes import RequestState, Run
 from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError
-from reconciler.shell.ledger import Snapshot
+from reconciler.shell.ledger import Call, Snapshot
 from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
 from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
 
@@ -208,27 +207,27 @@ class SqliteLedger:
         )
 
     @_on_worker
-    def intend(self, core: str, key: Key, op: OpKind, run_id: str) -> None:
+    def intend(self, core: str, calls: Sequence[Call], run_id: str) -> None:
         with self._write() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO intents VALUES (?, ?, ?, ?, ?)",
-                (core, key[0].value, key[1], op.value, run_id),
+            db.executemany(
+                "INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?)",
+                [(core, kind.value, name, op.value, run_id) for (kind, name), op in calls],
             )
 
     @_on_worker
-    def own(self, core: str, key: Key) -> None:
+    def settle(self, core: str, done: Sequence[Call], unsent: Sequence[Key], run_id: str) -> None:
         with self._write(synced=False) as db:
-            db.execute("INSERT OR IGNORE INTO owned VALUES (?, ?, ?)", (core, key[0].value, key[1]))
-            _done(db, core, key)
-
-    @_on_worker
-    def disown(self, core: str, key: Key) -> None:
-        with self._write(synced=False) as db:
-            db.execute(
-                "DELETE FROM owned WHERE core = ? AND kind = ? AND name = ?",
-                (core, key[0].value, key[1]),
+            for (kind, name), op in done:
+                row = (core, kind.value, name)
+                if op is OpKind.DELETE:
+                    db.execute("DELETE FROM owned WHERE core = ? AND kind = ? AND name = ?", row)
+                else:
+                    db.execute("INSERT OR IGNORE INTO owned VALUES (?, ?, ?)", row)
+                db.execute("DELETE FROM intents WHERE core = ? AND kind = ? AND name = ?", row)
+            db.executemany(
+                "DELETE FROM intents WHERE core = ? AND kind = ? AND name = ? AND run_id = ?",
+                [(core, kind.value, name, run_id) for kind, name in unsent],
             )
-            _done(db, core, key)
 
     @_on_worker
     def record_core(
@@ -374,9 +373,3 @@ class SqliteLedger:
             "SELECT document FROM runs ORDER BY requested_at DESC, id DESC LIMIT ?", (limit,)
         )
         return [runcodec.loads(row[0]) for row in rows]
-
-
-def _done(db: sqlite3.Connection, core: str, key: Key) -> None:
-    db.execute(
-        "DELETE FROM intents WHERE core = ? AND kind = ? AND name = ?", (core, key[0].value, key[1])
-    )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from reconciler.decide.components import Key
 from reconciler.decide.model import ActionVerb, ComponentKind, DeclaredState, Rollout
 from reconciler.decide.outcomes import CoreOutcome, Outcome, OutcomeReason
 from reconciler.decide.plan import CorePlan, plan
 from reconciler.decide.records import Records, Stage
 from reconciler.shell import deployer, intake, workspace
 from reconciler.shell.clock import utc_now
+from reconciler.shell.ledger import Call
 from tests.support.inprocess import World
 
 pytestmark = pytest.mark.anyio
@@ -79,6 +82,9 @@ async def test_a_permanent_failure_stops_the_core(tmp_path: Path) -> None:
         assert {step.reason for step in outcome.steps[3:]} == {OutcomeReason.EARLIER_FAILURE}
         records = await world.reconciler.ledger.records()
         assert {kind for kind, _name in records.owned["edge-1"]} == {ComponentKind.STREAM}
+        failed = outcome.steps[2]
+        # the refused call keeps its intent (an answer may be lost); the skipped ones have none
+        assert records.intents == {"edge-1": {(failed.kind, failed.name)}}
         error = records.error(("edge-1", "web"), Stage.DEPLOY)
         assert error is not None
         assert error.reason is OutcomeReason.REJECTED
@@ -109,6 +115,37 @@ async def test_a_shutdown_skips_what_is_left(tmp_path: Path) -> None:
 
         assert (outcome.outcome, outcome.reason) == (Outcome.SKIPPED, OutcomeReason.SHUTDOWN)
         assert await world.held("edge-1", "streams") == {}
+        assert (await world.reconciler.ledger.records()).intents == {}  # withdrawn, never sent
+
+
+async def test_a_core_costs_two_ledger_writes_not_two_per_operation(tmp_path: Path) -> None:
+    """All of a Core's intents go in one write before its first call, and are settled in one
+    write after its last: the calls go out back to back. Every component ends owned."""
+    async with World.open(tmp_path, ["edge-1"]) as world:
+        ledger = world.reconciler.ledger
+        writes: list[tuple[str, int]] = []
+        intend, settle = ledger.intend, ledger.settle
+
+        async def intending(core: str, calls: Sequence[Call], run_id: str) -> None:
+            writes.append(("intend", len(calls)))
+            await intend(core, calls, run_id)
+
+        async def settling(
+            core: str, done: Sequence[Call], unsent: Sequence[Key], run_id: str
+        ) -> None:
+            writes.append(("settle", len(done)))
+            await settle(core, done, unsent, run_id)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ledger, "intend", intending)
+            patch.setattr(ledger, "settle", settling)
+            _state, [outcome] = await deploy(world)
+
+        assert len(outcome.steps) == 5
+        assert writes == [("intend", 5), ("settle", 5)]
+        records = await ledger.records()
+        assert len(records.owned["edge-1"]) == 5
+        assert records.intents == {}
 
 
 async def test_a_running_component_is_stopped_before_it_is_deleted(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.decide.components import OpKind
 from reconciler.decide.outcomes import OutcomeReason, RequestState
 from tests.support.inprocess import World
 
@@ -50,8 +51,9 @@ async def test_components_written_before_the_ledger_are_adopted(tmp_path: Path) 
     async with World.open(tmp_path, ["edge-1"]) as world:
         await world.reconciler.run_pass()
         assert await deploy(world, "first") is RequestState.DONE
-        for key in (await world.reconciler.ledger.records()).owned["edge-1"]:
-            await world.reconciler.ledger.disown("edge-1", key)
+        owned = (await world.reconciler.ledger.records()).owned["edge-1"]
+        deleted = [(key, OpKind.DELETE) for key in owned]
+        await world.reconciler.ledger.settle("edge-1", deleted, [], "forget")
         await world.reconciler.ledger.record_core("edge-1", [], ["web"])
         world.assign("web", [])
         world.push("unassign web")

@@ -44,8 +44,7 @@ async def test_records_survive_reopening(open_ledger: Opener, tmp_path: Path) ->
     ledger = await open_ledger(tmp_path)
     main = deployment("edge-1", "main")
     await ledger.record_core("edge-1", [main], [])
-    for spec in specs("main"):
-        await ledger.own("edge-1", spec.key)
+    await ledger.settle("edge-1", [(spec.key, OpKind.CREATE) for spec in specs("main")], [], "r")
     await ledger.set_error(error("edge-1", "main", Stage.START))
     await ledger.set_last_processed("abc")
     await ledger.set_last_valid("def")
@@ -106,14 +105,45 @@ async def test_disown_and_forget(open_ledger: Opener, tmp_path: Path) -> None:
     """Deleted components leave the inventory; a Core no longer declared is forgotten whole."""
     ledger = await open_ledger(tmp_path)
     key = (ComponentKind.STREAM, "raw")
-    await ledger.own("edge-1", key)
-    await ledger.own("edge-2", key)
-    await ledger.disown("edge-1", key)
+    await ledger.settle("edge-1", [(key, OpKind.CREATE)], [], "r1")
+    await ledger.settle("edge-2", [(key, OpKind.CREATE)], [], "r1")
+    await ledger.settle("edge-1", [(key, OpKind.DELETE)], [], "r2")
     await ledger.record_core("edge-2", [deployment("edge-2", "detect")], [])
     await ledger.set_error(error("edge-2", "detect", Stage.START))
     await ledger.forget_core("edge-2")
     records = await ledger.records()
     assert (records.owned, records.deployments, records.errors) == ({}, {}, {})
+    await ledger.close()
+
+
+async def test_intents_are_settled_or_withdrawn(open_ledger: Opener, tmp_path: Path) -> None:
+    """A Core's intents go in at once; done calls own or disown and end their intents; the
+    calls never sent lose the intents this run recorded, but not one an earlier run left."""
+    ledger = await open_ledger(tmp_path)
+    raw, out, task, old, left = (
+        (ComponentKind.STREAM, "raw"),
+        (ComponentKind.STREAM, "out"),
+        (ComponentKind.TASK, "filter"),
+        (ComponentKind.STREAM, "old"),
+        (ComponentKind.TASK, "left"),
+    )
+    await ledger.settle("edge-1", [(old, OpKind.CREATE)], [], "r0")
+    await ledger.intend("edge-1", [(left, OpKind.CREATE)], "r0")  # a crash left it
+    calls = [
+        (raw, OpKind.CREATE),
+        (old, OpKind.DELETE),
+        (out, OpKind.UPDATE),
+        (task, OpKind.CREATE),
+        (left, OpKind.CREATE),
+    ]
+    await ledger.intend("edge-1", calls, "r1")
+    assert (await ledger.records()).intents == {"edge-1": {raw, old, out, task, left}}
+
+    # raw and old done, out failed (its answer may be lost), task and left never sent
+    await ledger.settle("edge-1", calls[:2], [task, left], "r1")
+    records = await ledger.records()
+    assert records.owned == {"edge-1": {raw}}
+    assert records.intents == {"edge-1": {out, left}}  # left: r0's, kept
     await ledger.close()
 
 
@@ -184,7 +214,7 @@ async def test_two_openers_share_the_ledger(open_ledger: Opener, tmp_path: Path)
     """A command-line action records into the ledger while the daemon has it open."""
     daemon, command_line = await open_ledger(tmp_path), await open_ledger(tmp_path)
     await command_line.claim(run("from-cli"))
-    await command_line.own("edge-1", (ComponentKind.STREAM, "raw"))
+    await command_line.settle("edge-1", [((ComponentKind.STREAM, "raw"), OpKind.CREATE)], [], "r")
     assert await daemon.run("from-cli") is not None
     assert (await daemon.records()).owned == {"edge-1": frozenset({(ComponentKind.STREAM, "raw")})}
     await command_line.close()

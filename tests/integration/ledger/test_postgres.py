@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.decide.components import OpKind
 from reconciler.decide.model import ComponentKind
 from reconciler.decide.records import Stage
 from reconciler.errors import ConfigurationError, ReconcilerError
@@ -85,7 +86,7 @@ async def test_export_then_import_moves_sqlite_to_postgres(
     """Every row of a SQLite ledger lands in a new PostgreSQL one, which then reads the same."""
     sqlite = await SqliteLedger.open(tmp_path)
     await sqlite.record_core("edge-1", [deployment("edge-1", "main")], [])
-    await sqlite.own("edge-2", (ComponentKind.STREAM, "raw"))
+    await sqlite.settle("edge-2", [((ComponentKind.STREAM, "raw"), OpKind.CREATE)], [], "r")
     await sqlite.set_error(error("edge-1", "main", Stage.START))
     await sqlite.claim(run("first"))
     await sqlite.set_last_processed("abc")

@@ -62,9 +62,11 @@ async def test_two_replicas_share_two_shards_and_one_takes_both(
         await until(lambda: len(a.held()) == len(b.held()) == 1, "one shard each", 30)
         assert a.report.held() != b.report.held()
         core_a = next(c for c in ("edge-1", "edge-2", "edge-3") if shard_of(c, 2) in a.held())
-        await ledger_a.intend(core_a, KEY, OpKind.CREATE, "r1")  # its own shard: written
+        await ledger_a.intend(core_a, [(KEY, OpKind.CREATE)], "r1")  # its own shard: written
         with pytest.raises(Fenced):
-            await ledger_b.intend(core_a, KEY, OpKind.CREATE, "r1")  # the other's shard: refused
+            await ledger_b.intend(
+                core_a, [(KEY, OpKind.CREATE)], "r1"
+            )  # the other's shard: refused
         holder, other = (ledger_a, ledger_b) if a.report.held() else (ledger_b, ledger_a)
         assert await holder.claim(run("r1"))
         with pytest.raises(Fenced):
@@ -78,7 +80,7 @@ async def test_two_replicas_share_two_shards_and_one_takes_both(
         await a.release()
         await until(lambda: len(b.held()) == 2, "b to take a's shard", 30)
         assert b.report.held()
-        await ledger_b.intend(core_a, KEY, OpKind.CREATE, "r1")  # now b's shard
+        await ledger_b.intend(core_a, [(KEY, OpKind.CREATE)], "r1")  # now b's shard
     finally:
         for x in (a, b):
             await x.release()
