@@ -131,7 +131,11 @@ class CoreConnection:
             message = self._token.redact(f"core {self.name} gave a bad answer to {what}: {error}")
             raise CoreCallError(Reason.BAD_RESPONSE, message, answer.status) from None
 
-    async def _attempt(self, method: str, path: str, what: str, content: bytes | None) -> Answer:
+    async def _attempt(
+        self, method: str, path: str, what: str, content: bytes | None, renew: bool = True
+    ) -> Answer:
+        """One request; a 401 to a token that its file has replaced since is sent again at
+        once with the new token (`renew`: once), the way a rotation meets the client."""
         if self._setup_error is not None:
             raise self._setup_error
         if not self._ca_loaded:
@@ -158,8 +162,24 @@ class CoreConnection:
         )
         if response.is_success:
             self._gate.succeeded()
+            self._token.accepted()
             return Answer(response.status_code, body)
+        if response.status_code == 401 and renew and await self._renewed(generation):
+            log.info(
+                "core %s: its token file changed; %s sent again with the new token",
+                *(self.name, what),
+            )
+            return await self._attempt(method, path, what, content, renew=False)
         raise self._refusal(response, body, what, generation)
+
+    async def _renewed(self, refused: int) -> bool:
+        """Whether the token now differs from the one of generation `refused` (a 401's)."""
+        self._token.refused()
+        try:
+            await self._token.current()
+        except TokenUnavailable:
+            return False  # the next call names what is wrong with it
+        return self._token.generation != refused
 
     async def _read_body(self, response: httpx.Response, what: str) -> bytes:
         limit = self.settings.max_response_bytes

@@ -3,7 +3,12 @@
 `{env: VAR}` is looked up in the environment mapping the program built once (nothing here reads
 `os.environ`). `{file: PATH}` holds the token as plain text or in PADAS's JSON form
 `{"token": "...", "expires_at": "<ISO 8601>"}`; the file is read again when its modification time
-or size changes, so a rotated token is picked up without a restart. A token that is missing,
+or size changes, so a rotated token is picked up without a restart. The file is checked at most
+once every `FRESH_SECONDS`, and on every call after the Core refused the token until one is
+accepted: checking it for every call cost a thread and a `stat` per request, about a sixth of a
+write's cost. So a Core that switched to a rotated token first meets the old one, answers 401,
+and the client, finding the file changed, sends the call again at once with the new one
+(`reconciler.shell.core.connection`). A token that is missing,
 empty, expired or not usable in an HTTP header raises `TokenUnavailable`, whose message names the
 variable or file and never the content. Which variables and folders a Core file may name at all
 is the operator's `TokenPolicy` (`reconciler.decide.model`), checked when the state is parsed.
@@ -25,6 +30,7 @@ import asyncio
 import json
 import os
 import stat
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +41,9 @@ from reconciler.decide.model import SecretRef
 
 MAX_TOKEN_FILE_BYTES: Final = 64 * 1024
 """A token file larger than this is refused rather than read: it cannot be a token file."""
+
+FRESH_SECONDS: Final = 1.0
+"""How long a token file's check holds: within it, calls send the token read then."""
 
 READ_SECONDS: Final = 2.0
 """How long reading a token file may take before the call fails (the read goes on in its thread)."""
@@ -84,11 +93,16 @@ class TokenSource:
         ref: SecretRef,
         environ: Mapping[str, str],
         clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` tells whether a token expired; `monotonic` when a file was last checked."""
         self.ref = ref
         self._environ = environ
         self._clock = clock
+        self._monotonic = monotonic
         self._cached: _FileToken | None = None
+        self._checked_at = 0.0
+        self._refused = False
         self._generation = 0
         self._last: Secret | None = None
 
@@ -104,6 +118,14 @@ class TokenSource:
             self._last = secret
             self._generation += 1
         return secret
+
+    def refused(self) -> None:
+        """The Core refused the token: the file is checked on every call until one is accepted."""
+        self._refused = True
+
+    def accepted(self) -> None:
+        """The Core accepted the token."""
+        self._refused = False
 
     def redact(self, text: str) -> str:
         """`text` with the last token read blotted out: for any text a Core's answer went into."""
@@ -134,9 +156,12 @@ class TokenSource:
 
     async def _from_file(self) -> Secret:
         path = Path(self.ref.file or "")
+        now, cached = self._monotonic(), self._cached
         try:
-            async with asyncio.timeout(READ_SECONDS):
-                self._cached = await asyncio.to_thread(_fresh, path, self._cached)
+            if cached is None or self._refused or now - self._checked_at >= FRESH_SECONDS:
+                async with asyncio.timeout(READ_SECONDS):
+                    cached = await asyncio.to_thread(_fresh, path, cached)
+                self._cached, self._checked_at = cached, now
         except TimeoutError:
             raise TokenUnavailable(
                 f"token file {path} took longer than {READ_SECONDS:g} s to read"
@@ -145,10 +170,10 @@ class TokenSource:
             raise TokenUnavailable(
                 f"token file {path} cannot be read ({error.strerror or type(error).__name__})"
             ) from None
-        expires_at = self._cached.expires_at
+        expires_at = cached.expires_at
         if expires_at is not None and self._clock() >= expires_at:
             raise TokenUnavailable(f"the token in file {path} expired at {expires_at.isoformat()}")
-        return self._cached.secret
+        return cached.secret
 
 
 def _fresh(path: Path, cached: _FileToken | None) -> _FileToken:

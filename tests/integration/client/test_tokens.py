@@ -86,14 +86,23 @@ async def test_an_unavailable_token_names_its_source_and_sends_nothing(
     assert log.lines() == []
 
 
-async def test_a_rotated_token_file_is_picked_up(core_factory: CoreFactory, tmp_path: Path) -> None:
-    """When the token file changes, the next call sends the new token, without a restart."""
+async def test_a_rotated_token_file_is_picked_up(
+    core_factory: CoreFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When the token file changes, the next call gets through with the new token, without a
+    restart: sent with the token read less than a second ago, it meets a 401, and is sent again
+    at once with the file's new token. No warning, no hold-off."""
     process = core_factory("rotating", admin=False)
     ref = SecretRef(file=str(process.token_file))
+    log = AccessLog(process)
     async with CoreClient(core_of(process, token=ref), {}, FAST) as client:
         assert (await client.readback()).reachable
         process.token_file.write_text("a-new-and-longer-token-value-0123456789\n", encoding="utf-8")
+        assert (await client.put(STREAM, "after-rotation", {})).name == "after-rotation"
         assert (await client.readback()).reachable
+    assert log.count("PUT", "streams/after-rotation", 401) == 1
+    assert log.count("PUT", "streams/after-rotation") == 2  # the 401, then the one that landed
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 async def test_the_token_never_appears_in_logs_errors_or_values(

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from reconciler.decide.model import SecretRef
-from reconciler.shell.core.tokens import MAX_TOKEN_FILE_BYTES, Secret, TokenSource, TokenUnavailable
+from reconciler.shell.core.tokens import (
+    FRESH_SECONDS,
+    MAX_TOKEN_FILE_BYTES,
+    Secret,
+    TokenSource,
+    TokenUnavailable,
+)
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 SECRET = "s3cr3t-value-xyz"  # noqa: S105 (a test token)
@@ -81,13 +87,42 @@ async def test_an_empty_variable_is_refused() -> None:
 
 async def test_the_generation_grows_only_when_the_token_changes(tmp_path: Path) -> None:
     """Re-reading the same token is not a rotation; a new one is."""
-    source = from_file(tmp_path, SECRET)
+    now = [0.0]
+    path = tmp_path / "token"
+    path.write_text(SECRET, encoding="utf-8")
+    source = TokenSource(SecretRef(file=str(path)), {}, lambda: NOW, lambda: now[0])
     await source.current()
+    now[0] += FRESH_SECONDS
     await source.current()
     first = source.generation
-    (tmp_path / "token").write_text(SECRET + "-rotated", encoding="utf-8")
+    path.write_text(SECRET + "-rotated", encoding="utf-8")
+    now[0] += FRESH_SECONDS
     await source.current()
     assert source.generation == first + 1
+
+
+async def test_a_file_is_checked_once_a_second_and_at_once_after_a_refusal(
+    tmp_path: Path,
+) -> None:
+    """Within FRESH_SECONDS the token read is sent again without looking at the file; after
+    the Core refused it, every call looks, until the Core accepts one."""
+    now = [0.0]
+    path = tmp_path / "token"
+    path.write_text("first-token", encoding="utf-8")
+    source = TokenSource(SecretRef(file=str(path)), {}, lambda: NOW, lambda: now[0])
+    assert (await source.current()).reveal() == "first-token"
+    path.write_text("second-token", encoding="utf-8")
+    now[0] += FRESH_SECONDS / 2
+    assert (await source.current()).reveal() == "first-token"
+    source.refused()
+    assert (await source.current()).reveal() == "second-token"
+    path.write_text("third-token", encoding="utf-8")
+    assert (await source.current()).reveal() == "third-token"  # still refused: looked again
+    source.accepted()
+    path.write_text("fourth-token", encoding="utf-8")
+    assert (await source.current()).reveal() == "third-token"
+    now[0] += FRESH_SECONDS
+    assert (await source.current()).reveal() == "fourth-token"
 
 
 def test_a_secret_never_shows_itself() -> None:
