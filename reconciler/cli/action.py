@@ -10,11 +10,10 @@ I/O module (the terminal).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
-from reconciler.cli import environment, repository, workspace
+from reconciler.cli import environment, loop, repository, workspace
 from reconciler.cli.progress import Readback
 from reconciler.decide import resolve
 from reconciler.decide.model import ActionVerb, DeclaredState
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Readback(action.cores)
     try:
         ledger = workspace.ledger_of(args, config)
-        outcomes = asyncio.run(act(repo, state, config, action, ledger, on_each=progress.done))
+        outcomes = loop.run(act(repo, state, config, action, ledger, on_each=progress.done))
     finally:
         progress.close()
     for outcome in outcomes:

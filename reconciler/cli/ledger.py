@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from reconciler.cli import environment
+from reconciler.cli import environment, loop
 from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger.opening import describe, open_ledger
 from reconciler.shell.ledger.rows import TABLES
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"ledger {args.verb} needs --ledger or --state-dir")
     state_dir = config.state_dir if config.ledger_url is None else None
     if args.verb == "export":
-        rows = asyncio.run(_export(config.ledger_url, state_dir))
+        rows = loop.run(_export(config.ledger_url, state_dir))
         with _open(args.file, "w") as out:
             out.write(json.dumps(FORMAT) + "\n")
             for table, row in rows:

@@ -9,11 +9,10 @@ usage or configuration error. I/O module.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
-from reconciler.cli import environment, repository
+from reconciler.cli import environment, loop, repository
 from reconciler.cli.status import table
 from reconciler.errors import SourceUnavailable
 from reconciler.shell import logs
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     config = environment.build(args)
     logs.configure(config.log_format)
     try:
-        result, active = asyncio.run(once(config))
+        result, active = loop.run(once(config))
     except SourceUnavailable as error:
         print(f"reconciler: {error}", file=sys.stderr)
         return 1

@@ -13,14 +13,13 @@ I/O module (files, Cores, the terminal).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.cli import environment, repository, workspace
+from reconciler.cli import environment, loop, repository, workspace
 from reconciler.cli.progress import Readback
 from reconciler.cli.repository import Invalid
 from reconciler.decide.change import Change, change, change_document, change_markdown, change_text
@@ -118,7 +117,7 @@ def _at_revision(args: argparse.Namespace) -> int:
     progress = Readback([] if args.offline else state.cores)
     try:
         now = datetime.now(UTC)
-        found = asyncio.run(
+        found = loop.run(
             revisions.deployed(
                 state, base_state, report, config, now, offline=args.offline, on_each=progress.done
             )

@@ -6,11 +6,10 @@ The work itself is `reconciler.shell.workspace`. I/O module (the terminal).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
-from reconciler.cli import environment, repository
+from reconciler.cli import environment, loop, repository
 from reconciler.cli.progress import Readback
 from reconciler.cli.repository import Invalid
 from reconciler.decide.model import DeclaredState
@@ -62,7 +61,7 @@ def snapshot(args: argparse.Namespace) -> tuple[workspace.Snapshot, Config]:
     progress = Readback(state.cores)
     try:
         found = workspace.snapshot(repo, state, config, ledger_of(args, config), progress.done)
-        taken = asyncio.run(found)
+        taken = loop.run(found)
     finally:
         progress.close()
     print(f"deployed: from {taken.deployed_from}", file=sys.stderr)
