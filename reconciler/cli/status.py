@@ -15,7 +15,7 @@ from reconciler.decide.diffview import drift_lines
 from reconciler.decide.report import readme, report_of
 from reconciler.decide.reportjson import json_text, pipelines_document
 from reconciler.decide.rows import Inputs, Row, needs_attention
-from reconciler.shell.workspace import revision_label
+from reconciler.shell.workspace import revision_of
 
 
 def register(commands: Any) -> None:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     seen, config = workspace.snapshot(args)
     now, interval = datetime.now(UTC), timedelta(seconds=config.readback_interval)
     inputs = Inputs(seen.state, seen.records, seen.observations, now, interval)
-    report = report_of(inputs, revision_label(seen.repo)[0])
+    report = report_of(inputs, revision_of(seen.repo))
     if args.format == "text":
         print(table(report.rows), end="")
     elif args.format == "markdown":

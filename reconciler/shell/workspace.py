@@ -39,6 +39,9 @@ from reconciler.shell.repo.files import read_folder
 GIT_SECONDS = 30.0
 """How long `revision_label` waits for one git command before calling the folder unversioned."""
 
+WORKING_TREE = "working-tree"
+"""The revision of a folder that is not a Git checkout, or one without a commit."""
+
 
 def declared(repo: Path, tokens: TokenPolicy) -> DeclaredState:
     """The declared state of a working folder; raises `DeclarationError` with every problem, and
@@ -55,11 +58,17 @@ def revision_label(repo: Path) -> tuple[str, str]:
     Two plain git commands: loading GitPython for them cost more than the rest of `status` at
     a small fleet.
     """
-    head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
-    if head is None:
-        return "working-tree", f"the working tree of {repo}"
+    head = revision_of(repo)
+    if head == WORKING_TREE:
+        return head, f"the working tree of {repo}"
     dirty = " with uncommitted changes" if _git(repo, "status", "--porcelain") else ""
     return head, f"{head[:12]}{dirty}"
+
+
+def revision_of(repo: Path) -> str:
+    """The HEAD commit of the folder's Git repository, or `working-tree` (one git command; what
+    `status` names, which asks no `git status` of a large checkout)."""
+    return _git(repo, "rev-parse", "--verify", "-q", "HEAD") or WORKING_TREE
 
 
 def _git(repo: Path, *args: str) -> str | None:
@@ -107,16 +116,21 @@ async def snapshot(
     """
     async with CorePool(config.environ, config.client) as pool:
         observations = await pool.readback_all(state.cores.values(), on_each=on_each)
-    if ledger is not None:
-        opened = await ledger.open(create=False)
-        try:
-            known = await opened.records()
-        finally:
-            await opened.close()
-        source = f"the daemon's {str(ledger).removeprefix('the ')}"
-    else:
-        known, source = await asyncio.to_thread(read_inventory, repo, state.settings.report_dir)
+    known, source = await deployed(repo, state.settings.report_dir, ledger)
     return Snapshot(repo, state, observations, adopted(known, observations), source)
+
+
+async def deployed(repo: Path, report_dir: str, ledger: Place | None) -> tuple[Records, str]:
+    """What was deployed, from the daemon's ledger when `ledger` names it, else from the report's
+    inventory in the checkout, and a sentence saying where from."""
+    if ledger is None:
+        return await asyncio.to_thread(read_inventory, repo, report_dir)
+    opened = await ledger.open(create=False)
+    try:
+        known = await opened.records()
+    finally:
+        await opened.close()
+    return known, f"the daemon's {str(ledger).removeprefix('the ')}"
 
 
 def read_inventory(repo: Path, report_dir: str) -> tuple[Records, str]:

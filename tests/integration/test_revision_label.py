@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from reconciler.shell.workspace import revision_label
+from reconciler.shell.workspace import revision_label, revision_of
 
 
 def git(folder: Path, *args: str) -> str:
@@ -17,6 +17,7 @@ def git(folder: Path, *args: str) -> str:
 
 def test_a_folder_outside_git_is_its_working_tree(tmp_path: Path) -> None:
     assert revision_label(tmp_path) == ("working-tree", f"the working tree of {tmp_path}")
+    assert revision_of(tmp_path) == "working-tree"
 
 
 def test_a_checkout_is_its_head_and_says_when_it_has_uncommitted_changes(tmp_path: Path) -> None:
@@ -31,6 +32,7 @@ def test_a_checkout_is_its_head_and_says_when_it_has_uncommitted_changes(tmp_pat
     assert revision_label(tmp_path / "cores") == (head, head[:12])  # found from a subfolder
     (tmp_path / "cores" / "b.yaml").write_text("kind: Core\n")  # untracked counts
     assert revision_label(tmp_path) == (head, f"{head[:12]} with uncommitted changes")
+    assert revision_of(tmp_path) == head
 
 
 def test_a_repository_without_a_commit_is_its_working_tree(tmp_path: Path) -> None:
