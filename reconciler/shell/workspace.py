@@ -116,11 +116,11 @@ async def snapshot(
     """
     async with CorePool(config.environ, config.client) as pool:
         observations = await pool.readback_all(state.cores.values(), on_each=on_each)
-    known, source = await deployed(repo, state.settings.report_dir, ledger)
+    known, source = await records_of(repo, state.settings.report_dir, ledger)
     return Snapshot(repo, state, observations, adopted(known, observations), source)
 
 
-async def deployed(repo: Path, report_dir: str, ledger: Place | None) -> tuple[Records, str]:
+async def records_of(repo: Path, report_dir: str, ledger: Place | None) -> tuple[Records, str]:
     """What was deployed, from the daemon's ledger when `ledger` names it, else from the report's
     inventory in the checkout, and a sentence saying where from."""
     if ledger is None:
