@@ -38,7 +38,7 @@ from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError, LeaseLost, ReconcilerError
 from reconciler.shell.ledger import Call, Snapshot
 from reconciler.shell.ledger.pgschema import migrate
-from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
+from reconciler.shell.ledger.rows import TABLES, Decoded, run_problems, run_row, spec_json
 
 SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT = 10.0
@@ -99,6 +99,7 @@ class PostgresLedger:
 
     def __init__(self, pool: AsyncConnectionPool[Connection], url: str) -> None:
         self._pool = pool
+        self._decoded = Decoded()
         self.where = where(url)
         self._fences: dict[int, int] = {}
         self._home = 0
@@ -229,14 +230,14 @@ class PostgresLedger:
     async def records(self) -> Records:
         async with self._pool.connection() as db, db.transaction():
             await db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return await _records(db)
+            return await _records(db, self._decoded)
 
     async def snapshot(self, recent: int = 20) -> Snapshot:
         async with self._pool.connection() as db, db.transaction():
             await db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            records = await _records(db)
+            records = await _records(db, self._decoded)
             cursor = await db.execute(_RECENT, (recent,))
-            runs = [runcodec.loads(row[0]) for row in await cursor.fetchall()]
+            runs = self._decoded.runs(row[0] for row in await cursor.fetchall())
             return Snapshot(records, tuple(runs))
 
     async def intend(self, core: str, calls: Sequence[Call], run_id: str) -> None:
@@ -341,7 +342,7 @@ class PostgresLedger:
         return [runcodec.loads(row[0]) for row in rows]
 
     async def recent(self, limit: int = 20) -> list[Run]:
-        return [runcodec.loads(row[0]) for row in await self._rows(_RECENT, (limit,))]
+        return self._decoded.runs(row[0] for row in await self._rows(_RECENT, (limit,)))
 
     async def integrity(self) -> list[str]:
         problems: list[str] = []
@@ -382,12 +383,12 @@ class PostgresLedger:
                 await db.execute(f"INSERT INTO {table} VALUES ({marks})".encode(), tuple(row))  # noqa: S608 (names from TABLES)
 
 
-async def _records(db: Connection) -> Records:
+async def _records(db: Connection, decoded: Decoded) -> Records:
     async def rows(sql: str) -> list[tuple[Any, ...]]:
         cursor = await db.execute(sql.encode())
         return await cursor.fetchall()
 
-    return records_of(
+    return decoded.records(
         await rows("SELECT core, kind, name FROM owned"),
         await rows("SELECT * FROM deployments"),
         await rows("SELECT * FROM cell_errors"),

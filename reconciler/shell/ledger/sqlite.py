@@ -25,7 +25,7 @@ import functools
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,9 +39,17 @@ from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger import Call, Snapshot
 from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
-from reconciler.shell.ledger.rows import TABLES, records_of, run_problems, run_row, spec_json
+from reconciler.shell.ledger.rows import (
+    TABLES,
+    Decoded,
+    records_of,
+    run_problems,
+    run_row,
+    spec_json,
+)
 
 FILE_NAME = "ledger.sqlite3"
+RECORD_TABLES = ("owned", "deployments", "cell_errors", "intents")
 JOURNALS = ("-wal", "-shm", "-journal")
 """The files SQLite keeps beside the database (it creates them with the database's mode)."""
 SCHEMA = """
@@ -60,7 +68,19 @@ CREATE TABLE IF NOT EXISTS intents (
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, commit_sha TEXT NOT NULL,
     requested_at TEXT NOT NULL, document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS generation (
+    id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT OR IGNORE INTO generation VALUES (1, 0);
 """
+COUNTED = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()} AFTER {event} ON {table} "  # noqa: S608 (names from RECORD_TABLES)
+    "BEGIN UPDATE generation SET value = value + 1; END;\n"
+    for table in RECORD_TABLES
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
+"""`generation` counts the changes to the record tables, by any process (a trigger per row
+changed): a read that finds the count it last saw returns the records it last read, which is
+what a pass where nothing was deployed costs, instead of decoding the whole ledger again."""
 _LAST_PROCESSED = "last_processed_commit"
 _LAST_VALID = "last_valid_commit"
 _TRUSTED_SIGNERS = "trusted_signers"
@@ -92,7 +112,7 @@ def _connect(state_dir: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA busy_timeout=10000")
-    connection.executescript(SCHEMA)
+    connection.executescript(SCHEMA + COUNTED)
     return connection
 
 
@@ -102,6 +122,9 @@ class SqliteLedger:
     def __init__(self, connection: sqlite3.Connection, worker: ThreadPoolExecutor) -> None:
         self._db = connection
         self._worker = worker
+        self._decoded = Decoded()
+        self._read: tuple[int, Records] | None = None
+        """The records last read, with the `generation` they were read at."""
 
     @classmethod
     async def open(cls, state_dir: Path, create: bool = True) -> SqliteLedger:
@@ -188,7 +211,11 @@ class SqliteLedger:
 
     @_on_worker
     def records(self) -> Records:
-        return self._records()
+        self._db.execute("BEGIN")
+        try:
+            return self._records()
+        finally:
+            self._db.execute("COMMIT")
 
     @_on_worker
     def snapshot(self, recent: int = 20) -> Snapshot:
@@ -199,7 +226,17 @@ class SqliteLedger:
             self._db.execute("COMMIT")
 
     def _records(self) -> Records:
-        return records_of(
+        """The records, read again only when a record table changed since the last read (call
+        inside a read transaction, so that the count and the rows agree)."""
+        (generation,) = self._db.execute("SELECT value FROM generation").fetchone()
+        if self._read is not None and self._read[0] == generation:
+            return self._read[1]
+        records = self._decoded.records(*self._record_rows())
+        self._read = (generation, records)
+        return records
+
+    def _record_rows(self) -> tuple[Iterable[tuple[Any, ...]], ...]:
+        return (
             self._db.execute("SELECT core, kind, name FROM owned"),
             self._db.execute("SELECT * FROM deployments"),
             self._db.execute("SELECT * FROM cell_errors"),
@@ -264,7 +301,7 @@ class SqliteLedger:
     @_on_worker
     def forget_core(self, core: str) -> None:
         with self._write() as db:
-            for table in ("owned", "deployments", "cell_errors", "intents"):
+            for table in RECORD_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE core = ?", (core,))  # noqa: S608
 
     @_on_worker
@@ -336,7 +373,7 @@ class SqliteLedger:
         for run_id, state, document in self._db.execute("SELECT id, state, document FROM runs"):
             problems += run_problems(run_id, state, document)
         try:
-            self._records()
+            records_of(*self._record_rows())
         except (ValueError, KeyError, TypeError) as error:
             problems.append(f"records cannot be read: {type(error).__name__}: {error}")
         return problems
@@ -372,4 +409,4 @@ class SqliteLedger:
         rows = self._db.execute(
             "SELECT document FROM runs ORDER BY requested_at DESC, id DESC LIMIT ?", (limit,)
         )
-        return [runcodec.loads(row[0]) for row in rows]
+        return self._decoded.runs(row[0] for row in rows)

@@ -221,6 +221,38 @@ async def test_two_openers_share_the_ledger(open_ledger: Opener, tmp_path: Path)
     await daemon.close()
 
 
+async def test_every_read_sees_every_write_before_it(open_ledger: Opener, tmp_path: Path) -> None:
+    """Records are read again only when they changed (a pass where nothing was deployed does not
+    decode the whole ledger again): every kind of write, by this opener or another, is seen by
+    the next read, and an unchanged deployment is the same object as at the last read."""
+    daemon, command_line = await open_ledger(tmp_path), await open_ledger(tmp_path)
+    raw = (ComponentKind.STREAM, "raw")
+    await daemon.record_core("edge-1", [deployment("edge-1", "main")], [])
+    first = await daemon.snapshot()
+    assert (await daemon.snapshot()).records == first.records
+    writes = [
+        (daemon, lambda ledger: ledger.record_core("edge-2", [deployment("edge-2", "main")], [])),
+        (command_line, lambda ledger: ledger.set_error(error("edge-1", "main", Stage.START))),
+        (daemon, lambda ledger: ledger.clear_error("edge-1", "main", Stage.START)),
+        (command_line, lambda ledger: ledger.intend("edge-1", [(raw, OpKind.CREATE)], "r")),
+        (daemon, lambda ledger: ledger.settle("edge-1", [(raw, OpKind.CREATE)], [], "r")),
+        (command_line, lambda ledger: ledger.record_core("edge-1", [], ["main"])),
+        (daemon, lambda ledger: ledger.forget_core("edge-2")),
+    ]
+    seen = [first.records]
+    for writer, write in writes:
+        await write(writer)
+        records = (await daemon.snapshot()).records
+        assert records == await command_line.records()  # the other opener read it afresh
+        assert records != seen[-1]
+        seen.append(records)
+    cell = ("edge-1", "main")
+    assert seen[1].deployments[cell] is first.records.deployments[cell]  # not decoded again
+    assert [len(r.deployments) for r in seen] == [1, 2, 2, 2, 2, 2, 1, 0]
+    await command_line.close()
+    await daemon.close()
+
+
 async def test_create_steps_keep_their_operation(open_ledger: Opener, tmp_path: Path) -> None:
     """A Deploy All step's operation comes back as an operation, not an action verb."""
     ledger = await open_ledger(tmp_path)
