@@ -25,7 +25,7 @@ from reconciler.decide.components import ComponentSpec, Key
 from reconciler.decide.model import NAME_PATTERN, ComponentKind
 from reconciler.decide.observed import MANAGED_BY, Observation, ObservedComponent
 from reconciler.decide.outcomes import OutcomeReason
-from reconciler.decide.records import CellError, Deployment, Records, Stage
+from reconciler.decide.records import CellError, Deployment, Records, Stage, by_core
 
 _NAME = re.compile(NAME_PATTERN)
 FOLDER = "inventory"
@@ -37,16 +37,17 @@ MAX_BYTES = 32 << 20
 def inventories(records: Records, cores: Iterable[str]) -> dict[str, dict[str, Any]]:
     """`inventory/<core>.json` documents for every Core with a valid name, by path in the
     report folder."""
-    named = set(cores) | set(records.owned) | {core for core, _pipeline in records.deployments}
+    own = by_core(records)
+    named = set(cores) | set(own)
     return {
-        f"{FOLDER}/{core}.json": inventory(records, core)
+        f"{FOLDER}/{core}.json": inventory(own.get(core, Records()), core)
         for core in sorted(named)
         if _NAME.fullmatch(core)
     }
 
 
 def inventory(records: Records, core: str) -> dict[str, Any]:
-    """One Core's inventory document."""
+    """One Core's inventory document (`records`: the ledger's, or the Core's own)."""
     deployments = {p: d for (c, p), d in records.deployments.items() if c == core}
     components = {
         _label(spec.key): dict(spec.body)

@@ -25,7 +25,7 @@ from reconciler.decide.diff import FieldChange, field_changes, same_spec
 from reconciler.decide.fingerprint import digest
 from reconciler.decide.model import ComponentKind, DeclaredState
 from reconciler.decide.observed import Observation, Reason
-from reconciler.decide.records import Records
+from reconciler.decide.records import Records, by_core
 from reconciler.decide.resolve import Resolution
 
 
@@ -83,9 +83,9 @@ def plan(
     resolved: Resolution | None = None,
 ) -> Plan:
     """The plan for every declared Core (`resolved`: the state's resolution, when known)."""
-    desired = resolve.desired(state, resolved)
+    desired, own = resolve.desired(state, resolved), by_core(records)
     cores = tuple(
-        plan_core(core, desired[core], records, observations.get(core))
+        plan_core(core, desired[core], own.get(core, Records()), observations.get(core))
         for core in sorted(state.cores)
     )
     return Plan(revision, cores)
@@ -97,7 +97,8 @@ def plan_core(
     records: Records,
     observation: Observation | None,
 ) -> CorePlan:
-    """The operations that bring one Core to `desired`, judged against its latest readback."""
+    """The operations that bring one Core to `desired`, judged against its latest readback
+    (`records`: the ledger's, or this Core's own, `records.by_core`)."""
     if observation is None or not observation.reachable:
         if not desired and not records.owned.get(core):
             return CorePlan(core)

@@ -32,7 +32,14 @@ from reconciler.decide.model import ActionVerb, ComponentKind, Rollout
 from reconciler.decide.observed import Runtime
 from reconciler.decide.outcomes import CoreOutcome, Outcome, OutcomeReason, StepResult
 from reconciler.decide.plan import CorePlan, Operation
-from reconciler.decide.records import CellError, Deployment, Records, Stage, component_metadata
+from reconciler.decide.records import (
+    CellError,
+    Deployment,
+    Records,
+    Stage,
+    by_core,
+    component_metadata,
+)
 from reconciler.errors import CoreCallError
 from reconciler.shell.clock import Clock
 from reconciler.shell.core.client import CoreClient
@@ -91,9 +98,10 @@ async def deploy(
     A Core's work starts as soon as its own plan is ready: a slow Core's readback holds up
     only that Core. The ledger's records are read once, here: what was deployed on a Core
     changes during the run only by that Core's own work, and reading the whole ledger again
-    for each Core made a Deploy All grow with the square of the fleet.
+    for each Core made a Deploy All grow with the square of the fleet; they are split by Core
+    once, for the same reason (`records.by_core`).
     """
-    known = await ledger.records()
+    known = await asyncio.to_thread(by_core, await ledger.records())
     slots = asyncio.Semaphore(job.rollout.parallelism)
     rollout = _Rollout(job.rollout)
     ended = [0]
@@ -104,7 +112,8 @@ async def deploy(
                 outcome = _skipped(core, rollout, job)
             else:
                 plan = await planned(core)
-                outcome = await deploy_core(plan, clients(core), ledger, job, known)
+                mine = known.get(core, Records())
+                outcome = await deploy_core(plan, clients(core), ledger, job, mine)
                 rollout.failed += outcome.outcome is Outcome.FAILED
         ended[0] += 1
         if job.progress is not None:
@@ -128,7 +137,8 @@ async def deploy_core(
 ) -> CoreOutcome:
     """Apply one Core's plan in order; record each step, then the Core's deployments.
 
-    `known` is the ledger's records as the run began (what was deployed on this Core before).
+    `known` is the ledger's records as the run began (what was deployed on this Core before;
+    the whole ledger's, or this Core's own).
     """
     started = job.clock()
     if plan.blocked is not None:

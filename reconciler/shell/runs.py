@@ -29,7 +29,7 @@ from reconciler.decide.outcomes import (
     finished,
 )
 from reconciler.decide.plan import CorePlan, Plan, plan, plan_core
-from reconciler.decide.records import adopted
+from reconciler.decide.records import Records, adopted, by_core
 from reconciler.decide.runview import ending
 from reconciler.decide.trust import CoreIdentity
 from reconciler.shell import actions, deployer, intake, rollback, shardruns
@@ -128,7 +128,7 @@ async def planner(
     back first, so that no write is ever planned on an old readback."""
     resolved = await asyncio.to_thread(r.memory.resolution, state)
     desired = await asyncio.to_thread(resolve.desired, state, resolved)
-    records = await r.ledger.records()
+    own = await asyncio.to_thread(by_core, await r.ledger.records())
     recent, trust = r.recent(set()), await r.ledger.trusted_cores()
 
     def from_recent(name: str) -> CorePlan | None:
@@ -136,7 +136,9 @@ async def planner(
         core = state.cores[name]
         if seen is None or not recent(name) or trust.get(name) != CoreIdentity.of(core):
             return None
-        found = plan_core(name, desired[name], adopted(records, {name: seen}), seen)
+        found = plan_core(
+            name, desired[name], adopted(own.get(name, Records()), {name: seen}), seen
+        )
         return found if not found.operations and found.blocked is None else None
 
     async def planned(name: str) -> CorePlan:
@@ -144,7 +146,7 @@ async def planner(
             plans[name] = found
         if name not in plans:
             seen = (await r.readback([state.cores[name]], approved=True))[name]
-            mine = adopted(records, {name: seen})
+            mine = adopted(own.get(name, Records()), {name: seen})
             plans[name] = plan_core(name, desired[name], mine, seen)
         return plans[name]
 
