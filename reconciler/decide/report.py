@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from reconciler.decide import rowview, runview
 from reconciler.decide.components import Key
@@ -104,13 +105,25 @@ def report_files(inputs: ReportInputs, fragments: Fragments | None = None) -> di
     with it or without it."""
     made = fragments or Fragments()
     files = {"pipelines.json": pipelines_text(inputs, made), "README.md": readme(inputs, made)}
-    for path, inventory in inventories(inputs.records, inputs.cores).items():
-        files[path] = json_text(valid_unicode(inventory))
+    # the inventories of the Cores with records, made again only when the records changed;
+    # a declared Core with none has the empty one
+    files |= made.made("inventories", inputs.records, partial(_inventories, inputs.records, ()))
+    empty = _inventories(Records(), inputs.cores)
+    files |= {path: text for path, text in empty.items() if path not in files}
     for run in inputs.runs[:RECORDS_KEPT]:
-        record = valid_unicode(runview.run_document(run))
-        files[runview.record_path(run, "json")] = json_text(record)
-        if run.kind is RunKind.DEPLOY:
-            files[runview.record_path(run, "md")] = runview.run_markdown(run)
+        files |= made.made("run", run, partial(_run_files, run))
+    return files
+
+
+def _inventories(records: Records, cores: Sequence[str]) -> dict[str, str]:
+    found = inventories(records, cores)
+    return {path: json_text(valid_unicode(inventory)) for path, inventory in found.items()}
+
+
+def _run_files(run: Run) -> dict[str, str]:
+    files = {runview.record_path(run, "json"): json_text(valid_unicode(runview.run_document(run)))}
+    if run.kind is RunKind.DEPLOY:
+        files[runview.record_path(run, "md")] = runview.run_markdown(run)
     return files
 
 

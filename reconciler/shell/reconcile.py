@@ -49,7 +49,6 @@ from reconciler.decide.observed import Observation, Reason
 from reconciler.decide.outcomes import (
     Run,
 )
-from reconciler.decide.records import adopted
 from reconciler.decide.report import RECORDS_KEPT, Refusal, ReportInputs
 from reconciler.decide.reportjson import pipelines_document
 from reconciler.decide.rows import Inputs, Row
@@ -212,7 +211,8 @@ class Reconciler:
         poll runs a whole pass on the new head.
         """
         snapshot, now = await self.ledger.snapshot(recent=RECORDS_KEPT), self.clock()
-        records = adopted(snapshot.records, self.observations)
+        observations = dict(self.observations)
+        records = await asyncio.to_thread(self.memory.adopted, snapshot.records, observations)
         period = SETTLE_INTERVALS * self.interval
         self.shown = settled(self.observations, self.shown, now, period)
         shown = {core: kept.observation for core, kept in self.shown.items()}
