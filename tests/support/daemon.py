@@ -163,10 +163,10 @@ class DaemonProcess:
             self._log = None
         return code
 
-    def stop(self) -> int:
+    def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM and wait; returns the exit code (0 when it was not running)."""
         if self.process is None:
             return 0
         if self.running:
             self.signal(signal.SIGTERM)
-        return self.wait()
+        return self.wait(timeout)
