@@ -84,6 +84,7 @@ def report_of(
     `made` are `rows(inputs)` when the caller has them already (`decide.rowmemo`)."""
     cores = sorted(inputs.state.cores)
     seen = inputs.observations
+    declared = inputs.resolved.declared if inputs.resolved is not None else None
     return ReportInputs(
         revision=revision,
         rows=rows(inputs) if made is None else made,
@@ -91,7 +92,7 @@ def report_of(
         observations={core: seen[core] for core in cores if core in seen},
         now=inputs.now,
         interval=inputs.interval,
-        unmanaged=unmanaged_by_core(inputs.state, inputs.records, seen),
+        unmanaged=unmanaged_by_core(inputs.state, inputs.records, seen, declared),
         runs=tuple(runs),
         refused=refused,
         records=inputs.records,

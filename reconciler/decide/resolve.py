@@ -21,6 +21,7 @@ from reconciler.decide.model import (
     Stream,
     Task,
 )
+from reconciler.decide.unmanaged import declared_keys
 
 
 def selector_matches(selector: Mapping[str, str], core: Core) -> bool:
@@ -71,6 +72,10 @@ class Resolution:
     components: Mapping[str, tuple[ComponentSpec, ...]]
     specs: Mapping[tuple[ComponentKind, str], tuple[object, ComponentSpec]]
     """Each component's spec by key, with the declared object it was made from."""
+    declared: frozenset[tuple[ComponentKind, str]]
+    """Every component key the state declares, used by a pipeline or not (`unmanaged`): made
+    once per state, not once per use (a pass used it four times, 50,000 keys at 10,000
+    pipelines)."""
 
 
 def resolution(
@@ -115,7 +120,7 @@ def resolution(
 
     cores = {pipeline: cores_of(pipeline) for pipeline in sorted(state.pipelines)}
     made = {pipeline: components_of(pipeline) for pipeline in cores}
-    return Resolution(cores, made, specs)
+    return Resolution(cores, made, specs, frozenset(declared_keys(state)))
 
 
 def _kept_components(

@@ -138,8 +138,9 @@ def index_of(inputs: Inputs) -> Index:
         on_core = users.setdefault(core, {})
         for spec in deployment.components:
             on_core.setdefault(spec.key, set()).add(pipeline)
-    touched = unmanaged_streams(inputs.state, inputs.records, inputs.observations)
     resolved = inputs.resolved or resolve.resolution(inputs.state)
+    seen = inputs.observations
+    touched = unmanaged_streams(inputs.state, inputs.records, seen, resolved.declared)
     return Index(resolved, deployed_on, users, touched)
 
 

@@ -8,6 +8,7 @@ for all Cores. Pure module.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from reconciler.decide.components import Key
 from reconciler.decide.model import ComponentKind, DeclaredState
@@ -16,10 +17,14 @@ from reconciler.decide.records import Records
 
 
 def unmanaged_by_core(
-    state: DeclaredState, records: Records, observations: Mapping[str, Observation]
+    state: DeclaredState,
+    records: Records,
+    observations: Mapping[str, Observation],
+    declared: AbstractSet[Key] | None = None,
 ) -> dict[str, list[Key]]:
-    """Per Core, the components on it that nobody declared and this reconciler never wrote."""
-    declared = declared_keys(state)
+    """Per Core, the components on it that nobody declared and this reconciler never wrote
+    (`declared`: the state's `declared_keys`, when the caller has them already)."""
+    declared = declared_keys(state) if declared is None else declared
     return {
         core: sorted(
             key
@@ -41,11 +46,14 @@ def unmanaged(
 
 
 def unmanaged_streams(
-    state: DeclaredState, records: Records, observations: Mapping[str, Observation]
+    state: DeclaredState,
+    records: Records,
+    observations: Mapping[str, Observation],
+    declared: AbstractSet[Key] | None = None,
 ) -> dict[str, set[str]]:
     """Per Core, the streams that its unmanaged components read or write."""
     touched: dict[str, set[str]] = {}
-    for core, keys in unmanaged_by_core(state, records, observations).items():
+    for core, keys in unmanaged_by_core(state, records, observations, declared).items():
         streams: set[str] = set()
         for key in keys:
             body = observations[core].components[key].body
