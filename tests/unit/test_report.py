@@ -180,6 +180,22 @@ def test_a_hand_edit_is_a_change(change: Callable[[dict[str, Any]], object]) -> 
     assert not unchanged(edited(change), pipelines_json())
 
 
+def test_the_rows_compared_as_text_must_be_where_the_report_writes_them() -> None:
+    """The rows are compared as one block of text, unparsed: the same block moved, or there
+    twice, is a change."""
+    written, earlier = pipelines_json(), pipelines_json(timedelta(minutes=-1))
+    start = earlier.index('\n  "pipelines": [\n')
+    end = earlier.index("\n  ],\n", start) + len("\n  ],\n")
+    block = earlier[start:end]
+    assert block in written
+    twice = earlier[:end] + block[1:] + earlier[end:]
+    moved = earlier[:start] + "\n" + earlier[end:-2] + "," + block[:-2] + "\n}\n"
+    for existing in (twice, moved):
+        assert existing != earlier
+        assert not unchanged(existing, written)
+    assert unchanged(earlier, written)
+
+
 @pytest.mark.parametrize(
     "existing",
     ["", "not json", "[]", '{"cores": 3}', json.dumps(json.loads(pipelines_json()))],
