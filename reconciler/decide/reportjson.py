@@ -158,7 +158,7 @@ def unchanged(existing: str, written: str) -> bool:
     must be a time this report could have written: no later than the new `generated_at`, and
     only where `written` has a time too.
 
-    The rows hold no volatile value, and they are most of the file (20 MB at 10,000 pipelines
+    The rows hold no volatile value, and they are most of the file (18 MB at 10,000 pipelines
     on 500 Cores, parsed twice on every pass and every readback refresh): `written`'s block of
     rows must be in `existing` as it is, and only the rest is parsed. The block starts and ends
     with raw newlines, which no JSON string holds, so it is found only where it is structure.
