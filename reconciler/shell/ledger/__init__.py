@@ -3,7 +3,8 @@
 - `Ledger` (below): the protocol every backend keeps, with typed accessors; how a value is
   encoded stays inside the backend.
 - `Lease` (below): the right to be the one reconciler acting on a ledger.
-- `sqlite`: the embedded ledger, one SQLite file in the state directory.
+- `sqlite`: the embedded ledger, one SQLite file in the state directory (`sqlschema`: its
+  schema, with the count of changes that lets a read skip unchanged records).
 - `postgres`: the shared ledger of replicas, one PostgreSQL database (`pgschema`: its schema).
 - `rows`: how both backends store a row's values.
 - `pglease`: `PgLease`, one active replica per shard, an advisory lock and an epoch (fencing).

@@ -76,7 +76,7 @@ def specs_of(components: str) -> tuple[ComponentSpec, ...]:
 
 
 def deployment(
-    row: tuple[Any, ...], specs: Callable[[str], tuple[ComponentSpec, ...]] = specs_of
+    row: tuple[Any, ...], specs: Callable[[str], tuple[ComponentSpec, ...]]
 ) -> Deployment:
     core, pipeline, revision, deployed_at, request_id, components = row
     return Deployment(
@@ -155,6 +155,11 @@ def records_of(
 _KINDS = {kind.value: kind for kind in ComponentKind}
 
 
+def _kind(stored: str) -> ComponentKind:
+    """A stored kind, looked up (an unknown one raises `ValueError`, as the enum does)."""
+    return _KINDS.get(stored) or ComponentKind(stored)
+
+
 def _records(
     owned: Iterable[tuple[Any, ...]],
     deployments: Iterable[Deployment],
@@ -163,10 +168,10 @@ def _records(
 ) -> Records:
     owned_by: dict[str, set[Key]] = {}
     for core, kind, name, *_ in owned:
-        owned_by.setdefault(core, set()).add((_KINDS.get(kind) or ComponentKind(kind), name))
+        owned_by.setdefault(core, set()).add((_kind(kind), name))
     intended: dict[str, set[Key]] = {}
     for core, kind, name, *_ in intents:
-        intended.setdefault(core, set()).add((_KINDS.get(kind) or ComponentKind(kind), name))
+        intended.setdefault(core, set()).add((_kind(kind), name))
     return Records(
         deployments={(d.core, d.pipeline): d for d in deployments},
         owned={core: frozenset(keys) for core, keys in owned_by.items()},

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,6 @@ from reconciler.decide.records import CellError, Deployment, Records, Stage
 from reconciler.decide.trust import CoreIdentity
 from reconciler.errors import ConfigurationError
 from reconciler.shell.ledger import Call, Snapshot
-from reconciler.shell.ledger.permissions import make_private, private_directory, private_file
 from reconciler.shell.ledger.rows import (
     TABLES,
     Decoded,
@@ -47,40 +45,8 @@ from reconciler.shell.ledger.rows import (
     run_row,
     spec_json,
 )
+from reconciler.shell.ledger.sqlschema import FILE_NAME, RECORD_TABLES, connect
 
-FILE_NAME = "ledger.sqlite3"
-RECORD_TABLES = ("owned", "deployments", "cell_errors", "intents")
-JOURNALS = ("-wal", "-shm", "-journal")
-"""The files SQLite keeps beside the database (it creates them with the database's mode)."""
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS owned (
-    core TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (core, kind, name));
-CREATE TABLE IF NOT EXISTS deployments (
-    core TEXT NOT NULL, pipeline TEXT NOT NULL, revision TEXT NOT NULL, deployed_at TEXT NOT NULL,
-    request_id TEXT NOT NULL, components TEXT NOT NULL, PRIMARY KEY (core, pipeline));
-CREATE TABLE IF NOT EXISTS cell_errors (
-    core TEXT NOT NULL, pipeline TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL,
-    message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (core, pipeline, stage));
-CREATE TABLE IF NOT EXISTS intents (
-    core TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, op TEXT NOT NULL,
-    run_id TEXT NOT NULL, PRIMARY KEY (core, kind, name));
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, commit_sha TEXT NOT NULL,
-    requested_at TEXT NOT NULL, document TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS generation (
-    id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-INSERT OR IGNORE INTO generation VALUES (1, 0);
-"""
-COUNTED = "".join(
-    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()} AFTER {event} ON {table} "  # noqa: S608 (names from RECORD_TABLES)
-    "BEGIN UPDATE generation SET value = value + 1; END;\n"
-    for table in RECORD_TABLES
-    for event in ("INSERT", "UPDATE", "DELETE")
-)
-"""`generation` counts the changes to the record tables, by any process (a trigger per row
-changed): a read that finds the count it last saw returns the records it last read, which is
-what a pass where nothing was deployed costs, instead of decoding the whole ledger again."""
 _LAST_PROCESSED = "last_processed_commit"
 _LAST_VALID = "last_valid_commit"
 _TRUSTED_SIGNERS = "trusted_signers"
@@ -101,19 +67,6 @@ def _on_worker(
 
     call.__doc__ = method.__doc__
     return call
-
-
-def _connect(state_dir: Path) -> sqlite3.Connection:
-    private_directory(state_dir)
-    os.close(private_file(state_dir / FILE_NAME))
-    for suffix in JOURNALS:
-        make_private(state_dir / f"{FILE_NAME}{suffix}")
-    connection = sqlite3.connect(state_dir / FILE_NAME, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA busy_timeout=10000")
-    connection.executescript(SCHEMA + COUNTED)
-    return connection
 
 
 class SqliteLedger:
@@ -137,7 +90,7 @@ class SqliteLedger:
             )
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         loop = asyncio.get_running_loop()
-        connection = await loop.run_in_executor(worker, _connect, state_dir)
+        connection = await loop.run_in_executor(worker, connect, state_dir)
         return cls(connection, worker)
 
     async def close(self) -> None:
